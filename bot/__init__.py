@@ -1,0 +1,1 @@
+"""Transport and composition: settings, the aiohttp app, the adapter, the Teams handler."""

@@ -1,0 +1,62 @@
+"""`python -m bot` runs the service; `python -m bot migrate` only applies the migrations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.settings import ConfigurationError, load_settings
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the bot service (default)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+
+    from bot.logging_setup import configure_logging
+
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:
+        configure_logging("INFO")
+        print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201 - before logging works
+        return 2
+    configure_logging(settings.log_level)
+
+    if args.command == "migrate":
+        from storage.engine import create_engine
+        from storage.migrate import upgrade
+
+        async def migrate() -> None:
+            engine = create_engine(settings.effective_database_url)
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(migrate())
+        log.info("migrate.done")
+        return 0
+
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    web.run_app(
+        create_app(settings),
+        host=settings.bind_host,
+        port=settings.port,
+        access_log=None,
+        print=None,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

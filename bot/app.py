@@ -1,0 +1,104 @@
+"""The composition root: `create_app(settings)` builds everything; nothing is built at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+
+from bot.compat import CachingBotFrameworkAuthentication, RetrySettings, patch_msrest_retry_policy
+from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
+from bot.logging_setup import correlation_id
+from bot.settings import Settings
+from bot.state import DialogStateStore
+from bot.teams_bot import TeamsBot
+from dialogs.i18n import default_catalogue
+from dialogs.main_dialog import MainDialog
+from storage.activities import ProcessedActivities
+from storage.bot_state import SqlStorage
+from storage.conversations import ConversationReferences
+from storage.engine import create_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
+REFERENCES = web.AppKey("references", ConversationReferences)
+
+
+def build_adapter(
+    settings: Settings, session: aiohttp.ClientSession
+) -> tuple[CloudAdapter, CachingBotFrameworkAuthentication]:
+    patch_msrest_retry_policy()
+    authentication = CachingBotFrameworkAuthentication(
+        ConfigurationBotFrameworkAuthentication(settings),
+        session,
+        RetrySettings(
+            max_attempts=settings.send_max_attempts, max_delay=settings.send_max_backoff_seconds
+        ),
+    )
+    return CloudAdapter(authentication), authentication
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
+    app[SETTINGS] = settings
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(_resources)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.effective_database_url)
+    if settings.migrate_on_start:
+        await upgrade(engine)
+    session = aiohttp.ClientSession()
+    adapter, authentication = build_adapter(settings, session)
+    catalogue = default_catalogue()
+    references = ConversationReferences(engine)
+    bot = TeamsBot(
+        catalogue=catalogue,
+        dialog=MainDialog(catalogue),
+        states=DialogStateStore(SqlStorage(engine)),
+        references=references,
+        processed=ProcessedActivities(engine),
+        default_language=settings.default_locale,
+    )
+
+    async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+        code = correlation_id.get()
+        log.error(
+            "turn.failed",
+            exc_info=(type(error), error, error.__traceback__),
+            extra={"activity_type": turn_context.activity.type},
+        )
+        try:
+            await bot.apologise(turn_context, code)
+        except Exception:
+            log.exception("turn.apology_failed")
+
+    adapter.on_turn_error = on_turn_error
+    app[ENGINE] = engine
+    app[ADAPTER] = adapter
+    app[BOT] = bot
+    app[HTTP_SESSION] = session
+    app[REFERENCES] = references
+    if settings.development:
+        log.warning("startup.development_mode", extra={"authentication": "off", "bind": "127.0.0.1"})
+    log.info("startup.ready", extra={"database": engine.dialect.name})
+    try:
+        yield
+    finally:
+        authentication.close()
+        await session.close()
+        await engine.dispose()

@@ -1,0 +1,155 @@
+"""The bot's configuration: one pydantic-settings class, read from the environment.
+
+Environment names follow the Bot Framework conventions (`MicrosoftAppId`, ...) so that an
+Azure App Service configured from Microsoft's samples works unchanged. Without an app id the
+bot runs in development mode: loopback only, authentication off.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("data") / "bot.sqlite3"
+
+# Values people paste from samples and templates; accepting them in production would mean
+# running with a secret everyone knows.
+_PLACEHOLDERS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "password",
+        "placeholder",
+        "<secret>",
+        "<password>",
+        "your-password",
+        "your-app-password",
+        "xxx",
+        "todo",
+    }
+)
+
+
+class ConfigurationError(ValueError):
+    """Raised at start-up when the configuration cannot run safely."""
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. The README has the table; keep the two in step."""
+
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", populate_by_name=True, frozen=True
+    )
+
+    app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
+    app_password: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
+    )
+    app_type: Literal["SingleTenant", "MultiTenant", "UserAssignedMSI"] = Field(
+        "SingleTenant", validation_alias=AliasChoices("MicrosoftAppType", "app_type")
+    )
+    app_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("MicrosoftAppTenantId", "app_tenant_id")
+    )
+    database_url: str = Field(
+        "", validation_alias=AliasChoices("DATABASE_URL", "database_url")
+    )
+    port: int = Field(3978, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
+    host: str = Field("", validation_alias=AliasChoices("HOST", "host"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias=AliasChoices("LOG_LEVEL", "log_level")
+    )
+    default_locale: Literal["da", "en"] = Field(
+        "da", validation_alias=AliasChoices("DEFAULT_LOCALE", "default_locale")
+    )
+    max_body_bytes: int = Field(
+        256 * 1024, ge=1024, validation_alias=AliasChoices("MAX_BODY_BYTES", "max_body_bytes")
+    )
+    send_max_attempts: int = Field(
+        5, ge=1, le=10, validation_alias=AliasChoices("SEND_MAX_ATTEMPTS", "send_max_attempts")
+    )
+    send_max_backoff_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=AliasChoices("SEND_MAX_BACKOFF_SECONDS", "send_max_backoff_seconds"),
+    )
+    migrate_on_start: bool = Field(
+        True, validation_alias=AliasChoices("MIGRATE_ON_START", "migrate_on_start")
+    )
+
+    @property
+    def development(self) -> bool:
+        """No app id: nobody can authenticate to us, so we must not be reachable."""
+        return not self.app_id
+
+    @property
+    def bind_host(self) -> str:
+        if self.development:
+            return "127.0.0.1"
+        return self.host or "0.0.0.0"  # noqa: S104 - production listens behind App Service
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.development:
+            return self
+        needs_password = self.app_type != "UserAssignedMSI"
+        if needs_password and self.app_password.strip().lower() in _PLACEHOLDERS:
+            raise ConfigurationError(
+                "MicrosoftAppPassword is empty or a placeholder while MicrosoftAppId is set. "
+                "Set the client secret of the Azure bot registration, or unset MicrosoftAppId "
+                "to run in development mode."
+            )
+        if self.app_type != "MultiTenant" and not self.app_tenant_id:
+            raise ConfigurationError(
+                f"MicrosoftAppTenantId is required when MicrosoftAppType is {self.app_type}."
+            )
+        return self
+
+    # The SDK reads its configuration by attribute name (APP_ID, ...); these properties let
+    # this class be passed to ConfigurationBotFrameworkAuthentication directly.
+    @property
+    def APP_ID(self) -> str:  # noqa: N802
+        return self.app_id
+
+    @property
+    def APP_PASSWORD(self) -> str:  # noqa: N802
+        return self.app_password
+
+    @property
+    def APP_TYPE(self) -> str:  # noqa: N802
+        # The SDK insists on an app id for single-tenant bots; development mode has none and
+        # runs unauthenticated, which the SDK calls "MultiTenant without an id".
+        return "MultiTenant" if self.development else self.app_type
+
+    @property
+    def APP_TENANTID(self) -> str:  # noqa: N802
+        return self.app_tenant_id
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning pydantic's validation report into one clear message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors():
+            ctx_error = error.get("ctx", {}).get("error")
+            if isinstance(ctx_error, ConfigurationError):
+                messages.append(str(ctx_error))
+            else:
+                where = ".".join(str(part) for part in error["loc"]) or "settings"
+                messages.append(f"{where}: {error['msg']}")
+        raise ConfigurationError("; ".join(messages)) from None

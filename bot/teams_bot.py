@@ -1,0 +1,244 @@
+"""The Teams activity handler: turns activities into dialog turns and dialog outcomes into sends.
+
+Per turn: drop a redelivered activity, remember where the conversation can be reached, load the
+conversation's dialog state, let the dialog answer, send the answer, save the state. If the turn
+fails, the state is not saved (the user continues from where they were), the activity claim is
+released (Teams' redelivery may succeed) and the user gets a short apology with an error code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from botbuilder.core import Bot, InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from bot.compat import card_action
+from bot.logging_setup import new_correlation_id
+from bot.state import DialogStateStore
+from dialogs.i18n import Catalogue, language_of
+from dialogs.main_dialog import MainDialog
+from dialogs.turn import Incoming, Outcome, Person, Reply
+from storage.activities import ProcessedActivities
+from storage.conversations import ConversationReferences
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+
+
+def to_activity(reply: Reply) -> Activity:
+    if reply.card is not None:
+        return Activity(
+            type=ActivityTypes.message,
+            attachments=[Attachment(content_type=ADAPTIVE_CARD, content=reply.card)],
+        )
+    return Activity(type=ActivityTypes.message, text=reply.text, text_format="plain")
+
+
+def _channel_data(activity: Activity) -> dict[str, Any]:
+    data = activity.channel_data
+    return data if isinstance(data, dict) else {}
+
+
+def _conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return (conversation.conversation_type if conversation else None) or "personal"
+
+
+def _person(activity: Activity) -> Person:
+    sender = activity.from_property
+    tenant = _channel_data(activity).get("tenant", {}).get("id") or (
+        activity.conversation.tenant_id if activity.conversation else None
+    )
+    return Person(
+        id=sender.id if sender else "",
+        aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
+        name=sender.name if sender else None,
+        tenant_id=tenant,
+    )
+
+
+class TeamsBot(Bot):  # type: ignore[misc]
+    def __init__(
+        self,
+        *,
+        catalogue: Catalogue,
+        dialog: MainDialog,
+        states: DialogStateStore,
+        references: ConversationReferences,
+        processed: ProcessedActivities,
+        default_language: str = "da",
+    ) -> None:
+        self._catalogue = catalogue
+        self._dialog = dialog
+        self._states = states
+        self._references = references
+        self._processed = processed
+        self._default_language = default_language
+        # service URL last stored per conversation: skip the write when nothing changed.
+        self._known_references: dict[str, str] = {}
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        new_correlation_id()
+        claim = self._claim_key(activity)
+        if claim and not await self._processed.claim(claim):
+            log.info("turn.duplicate", extra={"activity_type": activity.type})
+            if activity.type == ActivityTypes.invoke:
+                await self._invoke_response(turn_context, 200, None)
+            return
+        log.debug("turn.start", extra={"activity_type": activity.type})
+        try:
+            await self._remember(activity)
+            await self._dispatch(turn_context)
+        except Exception:
+            if claim:
+                await self._processed.release(claim)
+            raise
+
+    async def apologise(self, turn_context: TurnContext, correlation_id: str) -> None:
+        """Called by the adapter's error handler after a failed turn."""
+        language = language_of(turn_context.activity.locale, self._default_language)
+        text = self._catalogue.text(language, "errors.apology", correlation_id=correlation_id)
+        if turn_context.activity.type == ActivityTypes.invoke:
+            card = {
+                "type": "AdaptiveCard",
+                "version": "1.5",
+                "body": [{"type": "TextBlock", "text": text, "wrap": True}],
+            }
+            await self._invoke_response(turn_context, 200, card)
+            return
+        await turn_context.send_activity(to_activity(Reply(text=text)))
+
+    @staticmethod
+    def _claim_key(activity: Activity) -> str | None:
+        if not activity.id or activity.type not in (
+            ActivityTypes.message,
+            ActivityTypes.invoke,
+            ActivityTypes.conversation_update,
+            ActivityTypes.installation_update,
+        ):
+            return None
+        conversation = activity.conversation.id if activity.conversation else ""
+        return f"{activity.channel_id}|{conversation}|{activity.id}"[:600]
+
+    async def _remember(self, activity: Activity) -> None:
+        conversation = activity.conversation
+        if conversation is None or not activity.service_url:
+            return
+        uninstall = (
+            activity.type == ActivityTypes.installation_update and activity.action == "remove"
+        )
+        if uninstall:
+            await self._references.mark_uninstalled(conversation.id)
+            self._known_references.pop(conversation.id, None)
+            return
+        if self._known_references.get(conversation.id) == activity.service_url:
+            return
+        channel_data = _channel_data(activity)
+        person = _person(activity)
+        reference = TurnContext.get_conversation_reference(activity)
+        await self._references.remember(
+            conversation_id=conversation.id,
+            conversation_type=_conversation_type(activity),
+            service_url=activity.service_url,
+            reference=reference.serialize(),
+            tenant_id=person.tenant_id,
+            user_id=person.id if _conversation_type(activity) == "personal" else None,
+            user_aad_object_id=(
+                person.aad_object_id if _conversation_type(activity) == "personal" else None
+            ),
+            team_id=channel_data.get("team", {}).get("id"),
+            channel_id=channel_data.get("channel", {}).get("id"),
+        )
+        self._known_references[conversation.id] = activity.service_url
+
+    async def _dispatch(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message:
+            await self._on_message(turn_context)
+        elif activity.type == ActivityTypes.invoke:
+            await self._on_invoke(turn_context)
+        elif activity.type == ActivityTypes.conversation_update:
+            await self._on_conversation_update(turn_context)
+        else:
+            log.debug("turn.ignored", extra={"activity_type": activity.type})
+
+    def _incoming(self, activity: Activity, **overrides: Any) -> Incoming:
+        value = activity.value if isinstance(activity.value, dict) else None
+        fields: dict[str, Any] = {
+            "language": language_of(activity.locale, self._default_language),
+            "person": _person(activity),
+            "conversation_id": activity.conversation.id,
+            "conversation_type": _conversation_type(activity),
+            "text": activity.text,
+            "value": value,
+        }
+        fields.update(overrides)
+        return Incoming(**fields)
+
+    def _state_key(self, activity: Activity) -> str:
+        sender = activity.from_property.id if activity.from_property else "-"
+        return f"dialog/{activity.channel_id}/{activity.conversation.id}/{sender}"
+
+    async def _run_dialog(self, incoming: Incoming, key: str) -> Outcome:
+        state, etag = await self._states.load(key)
+        before = json.dumps(state, sort_keys=True)
+        outcome = await self._dialog.handle(incoming, state)
+        if json.dumps(state, sort_keys=True) != before:
+            await self._states.save(key, state, etag)
+        return outcome
+
+    async def _on_message(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        outcome = await self._run_dialog(self._incoming(activity), self._state_key(activity))
+        await self._send(turn_context, outcome)
+
+    async def _on_invoke(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            await self._invoke_response(turn_context, 200, None)
+            return
+        verb, data = card_action(activity.value)
+        incoming = self._incoming(activity, verb=verb or "", value=data, text=None)
+        outcome = await self._run_dialog(incoming, self._state_key(activity))
+        await self._invoke_response(turn_context, 200, outcome.refreshed_card)
+        if outcome.replies:
+            await self._send(turn_context, outcome)
+
+    async def _on_conversation_update(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = [member.id for member in activity.members_added or []]
+        if bot_id not in added:
+            return
+        team = _conversation_type(activity) != "personal"
+        language = language_of(activity.locale, self._default_language)
+        await self._send(turn_context, self._dialog.welcome(language, team=team))
+
+    async def _send(self, turn_context: TurnContext, outcome: Outcome) -> None:
+        if outcome.replies:
+            await turn_context.send_activities([to_activity(reply) for reply in outcome.replies])
+
+    @staticmethod
+    async def _invoke_response(
+        turn_context: TurnContext, status: int, card: dict[str, Any] | None
+    ) -> None:
+        if card is None:
+            body: dict[str, Any] = {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "",
+            }
+        else:
+            body = {"statusCode": 200, "type": ADAPTIVE_CARD, "value": card}
+        # The adapter keeps an invokeResponse activity as the HTTP answer instead of sending it.
+        await turn_context.send_activity(
+            Activity(
+                type=ActivityTypes.invoke_response,
+                value=InvokeResponse(status=status, body=body),
+            )
+        )

@@ -1,0 +1,84 @@
+"""The top of every conversation: welcome, menu, help, cancel, and the polite fallback.
+
+Feature dialogs (referral, training, …) plug in below this one; it owns the words that work
+everywhere (`hjælp`, `annuller`) so they are handled once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogs.cards import render
+from dialogs.commands import GLOBAL_COMMANDS, MENU_COMMANDS, CommandRecogniser
+from dialogs.i18n import Catalogue
+from dialogs.turn import Incoming, Outcome
+
+State = dict[str, Any]
+
+
+class MainDialog:
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+        self._commands = CommandRecogniser(catalogue, GLOBAL_COMMANDS + MENU_COMMANDS)
+
+    def welcome(self, language: str, *, team: bool = False) -> Outcome:
+        """The card on install: in a personal chat, or when added to a team."""
+        card = "welcome_team" if team else "welcome"
+        return Outcome().show(render(card, self._catalogue, language, **self._menu(language)))
+
+    async def handle(self, incoming: Incoming, state: State) -> Outcome:
+        """Answer one turn. `state` is the conversation's saved state, changed in place."""
+        if incoming.verb:
+            return self._execute(incoming, state)
+        command = self._command_of(incoming)
+        if command == "cancel":
+            return self._cancel(incoming.language, state)
+        if command == "help":
+            return self._help(incoming.language)
+        return self._unknown(incoming.language)
+
+    def _command_of(self, incoming: Incoming) -> str | None:
+        if incoming.value and isinstance(incoming.value.get("cmd"), str):
+            return str(incoming.value["cmd"])
+        return self._commands.recognise(incoming.text)
+
+    def _execute(self, incoming: Incoming, state: State) -> Outcome:
+        """Action.Execute: the answer replaces the clicked card in place."""
+        outcome = Outcome()
+        if incoming.verb == "menu.help":
+            outcome.refreshed_card = self._help_card(incoming.language)
+        else:
+            outcome.refreshed_card = render(
+                "notice", self._catalogue, incoming.language,
+                message=self._catalogue.text(incoming.language, "errors.unknown_action"),
+            )
+        return outcome
+
+    def _cancel(self, language: str, state: State) -> Outcome:
+        if state.get("flow"):
+            state.clear()
+            return Outcome().say(self._catalogue.text(language, "cancel.done"))
+        return Outcome().say(self._catalogue.text(language, "cancel.nothing"))
+
+    def _help(self, language: str) -> Outcome:
+        return Outcome().show(self._help_card(language))
+
+    def _help_card(self, language: str) -> dict[str, Any]:
+        return render("help", self._catalogue, language, **self._menu(language))
+
+    def _unknown(self, language: str) -> Outcome:
+        outcome = Outcome().say(self._catalogue.text(language, "unknown.text"))
+        return outcome.show(self._help_card(language))
+
+    def _menu(self, language: str) -> dict[str, Any]:
+        text = self._catalogue.text
+        return {
+            "commands": [
+                {
+                    "cmd": name,
+                    "title": text(language, f"commands.{name}.title"),
+                    "description": text(language, f"commands.{name}.description"),
+                }
+                for name in MENU_COMMANDS + ("cancel",)
+            ]
+        }

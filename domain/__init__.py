@@ -1,0 +1,1 @@
+"""Domain rules with no botbuilder, aiohttp or SQLAlchemy import: routing, deadlines, numbering."""

@@ -1,0 +1,3 @@
+"""Persistence: engine set-up, models, repositories returning plain data, migrations.
+
+Depends on nothing of `bot` or `dialogs`."""

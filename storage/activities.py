@@ -1,0 +1,46 @@
+"""Processed activity ids, so a redelivered activity does nothing twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import ProcessedActivityRow
+
+_TABLE = ProcessedActivityRow.__table__
+
+
+class ProcessedActivities:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._insert = (
+            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        )
+
+    async def claim(self, activity_key: str) -> bool:
+        """Record the activity as being handled. False if it was already claimed: a duplicate."""
+        statement = (
+            self._insert(_TABLE)
+            .values(activity_key=activity_key, received_at=datetime.now(UTC))
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.activity_key])
+        )
+        async with self._engine.begin() as connection:
+            result = await connection.execute(statement)
+        return result.rowcount == 1
+
+    async def release(self, activity_key: str) -> None:
+        """Forget a claim whose turn failed, so Teams' redelivery gets a second chance."""
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_TABLE.c.activity_key == activity_key))
+
+    async def prune(self, *, older_than: timedelta, now: datetime | None = None) -> int:
+        """Teams redelivers within minutes; a day of ids is plenty."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                delete(_TABLE).where(_TABLE.c.received_at < cutoff)
+            )
+        return int(result.rowcount or 0)

@@ -1,0 +1,126 @@
+"""The botbuilder `Storage` contract on SQL, with eTag optimistic concurrency.
+
+Documents are stored as JSON when they are plain data (the common case: our own dialog state)
+and with jsonpickle otherwise (botbuilder objects such as `DialogState`), as botbuilder's own
+blob storage does. Semantics follow `MemoryStorage`, proven by one shared contract suite:
+- a document without an eTag, or with `*`, is written unconditionally;
+- a document with an eTag is written only if the stored one still has that eTag, else
+  `ETagConflict` (a `KeyError`, as MemoryStorage raises) and nothing of the batch is written;
+- an empty eTag is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import jsonpickle
+from botbuilder.core import Storage
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.models import BotStateRow
+
+_TABLE = BotStateRow.__table__
+
+
+class ETagConflict(KeyError):
+    """Another writer changed the document since it was read."""
+
+
+def _etag_of(value: Any) -> str | None:
+    if isinstance(value, Mapping):
+        return value.get("e_tag")
+    return getattr(value, "e_tag", None)
+
+
+def _encode(value: Any) -> tuple[str, str]:
+    if isinstance(value, Mapping):
+        plain = {k: v for k, v in value.items() if k != "e_tag"}
+        try:
+            return "json", json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError):
+            pass
+    return "jsonpickle", jsonpickle.encode(value, unpicklable=True, make_refs=False)
+
+
+def _decode(codec: str, document: str, etag: str) -> Any:
+    if codec == "json":
+        value: Any = json.loads(document)
+    else:
+        value = jsonpickle.decode(document)
+    if isinstance(value, dict):
+        value["e_tag"] = etag
+    else:
+        value.e_tag = etag
+    return value
+
+
+class SqlStorage(Storage):  # type: ignore[misc]
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+
+    async def read(self, keys: Iterable[str]) -> dict[str, Any]:
+        if keys is None:
+            raise TypeError("keys are required when reading")
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        query = select(_TABLE.c.key, _TABLE.c.codec, _TABLE.c.document, _TABLE.c.etag).where(
+            _TABLE.c.key.in_(wanted)
+        )
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return {row.key: _decode(row.codec, row.document, row.etag) for row in rows}
+
+    async def write(self, changes: Mapping[str, Any]) -> None:
+        if changes is None:
+            raise TypeError("changes are required when writing")
+        if not changes:
+            return
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            for key, value in changes.items():
+                expected = _etag_of(value)
+                if expected == "":
+                    raise ValueError(f"write refused for {key!r}: empty eTag")
+                codec, document = _encode(value)
+                fields = {
+                    "codec": codec,
+                    "document": document,
+                    "etag": uuid.uuid4().hex,
+                    "updated_at": now,
+                }
+                if expected is None or expected == "*":
+                    await connection.execute(self._upsert(key, fields))
+                    continue
+                result = await connection.execute(
+                    update(_TABLE)
+                    .where(_TABLE.c.key == key, _TABLE.c.etag == expected)
+                    .values(**fields)
+                )
+                if result.rowcount == 1:
+                    continue
+                exists = await connection.scalar(select(_TABLE.c.key).where(_TABLE.c.key == key))
+                if exists is not None:
+                    raise ETagConflict(f"eTag conflict on {key!r}")
+                await connection.execute(insert(_TABLE).values(key=key, **fields))
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        if keys is None:
+            raise TypeError("keys are required when deleting")
+        doomed = list(keys)
+        if not doomed:
+            return
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(doomed)))
+
+    def _upsert(self, key: str, fields: dict[str, Any]) -> Any:
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(_TABLE).values(key=key, **fields)
+        return statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=fields)
