@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except ConfigurationError as exc:
         configure_logging("INFO")
-        print(f"Configuration error: {exc}", file=sys.stderr)  # noqa: T201 - before logging works
+        print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
 

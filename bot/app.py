@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import (
 from bot.compat import CachingBotFrameworkAuthentication, RetrySettings, patch_msrest_retry_policy
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
 from bot.logging_setup import correlation_id
+from bot.proactive import Proactive
 from bot.settings import Settings
 from bot.state import DialogStateStore
 from bot.teams_bot import TeamsBot
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 REFERENCES = web.AppKey("references", ConversationReferences)
+PROACTIVE = web.AppKey("proactive", Proactive)
 
 
 def build_adapter(
@@ -93,8 +95,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[BOT] = bot
     app[HTTP_SESSION] = session
     app[REFERENCES] = references
+    app[PROACTIVE] = Proactive(adapter, references, settings.app_id)
     if settings.development:
-        log.warning("startup.development_mode", extra={"authentication": "off", "bind": "127.0.0.1"})
+        log.warning(
+            "startup.development_mode", extra={"authentication": "off", "bind": "127.0.0.1"}
+        )
     log.info("startup.ready", extra={"database": engine.dialect.name})
     try:
         yield

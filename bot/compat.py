@@ -91,7 +91,7 @@ async def send_to_channel(
     turn_context: TurnContext, activity: Activity, channel_id: str, app_id: str
 ) -> tuple[Any, str]:
     """Start a new thread in a Teams channel; returns (conversation reference, activity id)."""
-    return await TeamsInfo.send_message_to_teams_channel(  # type: ignore[no-any-return]
+    return await TeamsInfo.send_message_to_teams_channel(
         turn_context, activity, channel_id, bot_app_id=app_id or "development-bot"
     )
 
@@ -125,7 +125,7 @@ class RetrySettings:
     max_delay: float = 30.0
 
 
-class RetryPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
+class RetryPolicy(AsyncHTTPPolicy):
     """Retries 412/429/502/503/504 and refused connections; every other answer passes through."""
 
     def __init__(
@@ -187,7 +187,7 @@ def patch_msrest_retry_policy() -> None:
     retry_codes = tuple(code for code in range(999) if code not in safe)
     methods = ("HEAD", "TRACE", "GET", "PUT", "OPTIONS", "DELETE", "POST", "PATCH")
 
-    def __init__(self: Any) -> None:  # noqa: N807 - replaces msrest's constructor
+    def __init__(self: Any) -> None:
         self.policy = msrest_requests.Retry()
         self.policy.total = 3
         self.policy.connect = 3
@@ -201,7 +201,7 @@ def patch_msrest_retry_policy() -> None:
     setattr(policy_class, _PATCHED_FLAG, True)
 
 
-class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
+class AiohttpSender(AsyncHTTPSender):
     """msrest sender on a shared aiohttp session: no thread pool, connections kept alive.
     (msrest's own aiohttp sender drops headers and body, so it cannot be used.)"""
 
@@ -233,7 +233,7 @@ class AiohttpSender(AsyncHTTPSender):  # type: ignore[misc]
         return Response(request, response)
 
 
-class BearerTokenPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
+class BearerTokenPolicy(AsyncHTTPPolicy):
     """Adds the bot's access token; nothing in development mode (no app id)."""
 
     def __init__(self, credentials: Any) -> None:
@@ -249,9 +249,7 @@ class BearerTokenPolicy(AsyncHTTPPolicy):  # type: ignore[misc]
         return await self.next.send(request, **kwargs)
 
 
-def _pipeline(
-    config: Any, session: aiohttp.ClientSession, retry: RetrySettings
-) -> AsyncPipeline:
+def _pipeline(config: Any, session: aiohttp.ClientSession, retry: RetrySettings) -> AsyncPipeline:
     return AsyncPipeline(
         [
             config.user_agent_policy,
@@ -264,7 +262,7 @@ def _pipeline(
     )
 
 
-class _CachingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
+class _CachingConnectorFactory(ConnectorFactory):
     def __init__(self, owner: CachingBotFrameworkAuthentication, inner: ConnectorFactory) -> None:
         self._owner = owner
         self._inner = inner
@@ -273,7 +271,7 @@ class _CachingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
         return await self._owner.connector_client(self._inner, service_url, audience)
 
 
-class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
+class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):
     """Delegates authentication to the SDK, reuses outbound clients across turns."""
 
     def __init__(
@@ -312,17 +310,13 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ig
     async def authenticate_request(self, activity: Activity, auth_header: str) -> Any:
         return self._wrap(await self._inner.authenticate_request(activity, auth_header))
 
-    async def authenticate_streaming_request(
-        self, auth_header: str, channel_id_header: str
-    ) -> Any:
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
         return self._wrap(
             await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
         )
 
     def create_connector_factory(self, claims_identity: Any) -> ConnectorFactory:
-        return _CachingConnectorFactory(
-            self, self._inner.create_connector_factory(claims_identity)
-        )
+        return _CachingConnectorFactory(self, self._inner.create_connector_factory(claims_identity))
 
     async def create_user_token_client(self, claims_identity: Any) -> Any:
         # The user-token client is only used by OAuth prompts, which this bot does not have;
@@ -340,7 +334,7 @@ class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ig
         return self._inner.create_bot_framework_client()
 
     def get_originating_audience(self) -> str:
-        return self._inner.get_originating_audience()  # type: ignore[no-any-return]
+        return self._inner.get_originating_audience()
 
     async def authenticate_channel_request(self, auth_header: str) -> Any:
         return await self._inner.authenticate_channel_request(auth_header)

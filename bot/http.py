@@ -8,8 +8,8 @@ no stack trace ever leaves the process.
 from __future__ import annotations
 
 import json
-from typing import Any
 import logging
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import Bot
@@ -57,15 +57,19 @@ async def messages(request: web.Request) -> web.Response:
     if not activity.type:
         return _problem(400, "activity type missing")
 
-    auth_header = request.headers.get("Authorization", "")
     adapter = request.app[ADAPTER]
     try:
-        invoke_response = await adapter.process_activity(
-            auth_header, activity, request.app[BOT].on_turn
+        # Authenticate apart from the turn: a malformed token makes the SDK raise assorted
+        # exceptions (jwt, ValueError …), all of which mean 401, never 500.
+        authenticated = await adapter.bot_framework_authentication.authenticate_request(
+            activity, request.headers.get("Authorization", "")
         )
-    except PermissionError:
-        log.warning("http.unauthorized")
+    except Exception as exc:
+        log.warning("http.unauthorized", extra={"error_type": type(exc).__name__})
         return _problem(401, "unauthorized")
+    invoke_response = await adapter.process_activity(
+        authenticated, activity, request.app[BOT].on_turn
+    )
     if invoke_response:
         return web.json_response(
             invoke_response_body(invoke_response.body), status=invoke_response.status

@@ -51,6 +51,15 @@ def configure_logging(level: str, stream: Any = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Library loggers that would log request bodies at debug level stay at WARNING.
-    for noisy in ("msrest", "botframework", "botbuilder", "urllib3", "asyncio", "aiosqlite",
-                  "sqlalchemy.engine", "msal", "alembic"):
+    for noisy in (
+        "msrest",
+        "botframework",
+        "botbuilder",
+        "urllib3",
+        "asyncio",
+        "aiosqlite",
+        "sqlalchemy.engine",
+        "msal",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -56,9 +56,7 @@ class Settings(BaseSettings):
     app_tenant_id: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppTenantId", "app_tenant_id")
     )
-    database_url: str = Field(
-        "", validation_alias=AliasChoices("DATABASE_URL", "database_url")
-    )
+    database_url: str = Field("", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
     port: int = Field(3978, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
     host: str = Field("", validation_alias=AliasChoices("HOST", "host"))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
@@ -119,21 +117,21 @@ class Settings(BaseSettings):
     # The SDK reads its configuration by attribute name (APP_ID, ...); these properties let
     # this class be passed to ConfigurationBotFrameworkAuthentication directly.
     @property
-    def APP_ID(self) -> str:  # noqa: N802
+    def APP_ID(self) -> str:
         return self.app_id
 
     @property
-    def APP_PASSWORD(self) -> str:  # noqa: N802
+    def APP_PASSWORD(self) -> str:
         return self.app_password
 
     @property
-    def APP_TYPE(self) -> str:  # noqa: N802
+    def APP_TYPE(self) -> str:
         # The SDK insists on an app id for single-tenant bots; development mode has none and
         # runs unauthenticated, which the SDK calls "MultiTenant without an id".
         return "MultiTenant" if self.development else self.app_type
 
     @property
-    def APP_TENANTID(self) -> str:  # noqa: N802
+    def APP_TENANTID(self) -> str:
         return self.app_tenant_id
 
 

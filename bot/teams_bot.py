@@ -61,7 +61,7 @@ def _person(activity: Activity) -> Person:
     )
 
 
-class TeamsBot(Bot):  # type: ignore[misc]
+class TeamsBot(Bot):
     def __init__(
         self,
         *,

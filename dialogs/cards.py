@@ -49,9 +49,7 @@ def catalogue_keys_in(name: str) -> set[str]:
     return found
 
 
-def render(
-    name: str, catalogue: Catalogue, language: str, **values: Any
-) -> dict[str, Any]:
+def render(name: str, catalogue: Catalogue, language: str, **values: Any) -> dict[str, Any]:
     def fill(node: Any, scope: dict[str, Any]) -> Any:
         if isinstance(node, str):
             match = _TEXT_KEY.match(node)

@@ -49,7 +49,9 @@ class MainDialog:
             outcome.refreshed_card = self._help_card(incoming.language)
         else:
             outcome.refreshed_card = render(
-                "notice", self._catalogue, incoming.language,
+                "notice",
+                self._catalogue,
+                incoming.language,
                 message=self._catalogue.text(incoming.language, "errors.unknown_action"),
             )
         return outcome
@@ -79,6 +81,6 @@ class MainDialog:
                     "title": text(language, f"commands.{name}.title"),
                     "description": text(language, f"commands.{name}.description"),
                 }
-                for name in MENU_COMMANDS + ("cancel",)
+                for name in (*MENU_COMMANDS, "cancel")
             ]
         }

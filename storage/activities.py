@@ -8,17 +8,15 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import ProcessedActivityRow
+from storage.models import Base, ProcessedActivityRow
 
-_TABLE = ProcessedActivityRow.__table__
+_TABLE = Base.metadata.tables[ProcessedActivityRow.__tablename__]
 
 
 class ProcessedActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._insert = (
-            postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        )
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def claim(self, activity_key: str) -> bool:
         """Record the activity as being handled. False if it was already claimed: a duplicate."""
@@ -40,7 +38,5 @@ class ProcessedActivities:
         """Teams redelivers within minutes; a day of ids is plenty."""
         cutoff = (now or datetime.now(UTC)) - older_than
         async with self._engine.begin() as connection:
-            result = await connection.execute(
-                delete(_TABLE).where(_TABLE.c.received_at < cutoff)
-            )
+            result = await connection.execute(delete(_TABLE).where(_TABLE.c.received_at < cutoff))
         return int(result.rowcount or 0)

@@ -23,9 +23,9 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import BotStateRow
+from storage.models import Base, BotStateRow
 
-_TABLE = BotStateRow.__table__
+_TABLE = Base.metadata.tables[BotStateRow.__tablename__]
 
 
 class ETagConflict(KeyError):
@@ -52,7 +52,7 @@ def _decode(codec: str, document: str, etag: str) -> Any:
     if codec == "json":
         value: Any = json.loads(document)
     else:
-        value = jsonpickle.decode(document)
+        value = jsonpickle.decode(document)  # noqa: S301 - only documents we wrote ourselves
     if isinstance(value, dict):
         value["e_tag"] = etag
     else:
@@ -60,14 +60,14 @@ def _decode(codec: str, document: str, etag: str) -> Any:
     return value
 
 
-class SqlStorage(Storage):  # type: ignore[misc]
+class SqlStorage(Storage):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
 
     async def read(self, keys: Iterable[str]) -> dict[str, Any]:
         if keys is None:
-            raise TypeError("keys are required when reading")
+            raise TypeError("Keys are required when reading")
         wanted = list(keys)
         if not wanted:
             return {}
@@ -80,7 +80,7 @@ class SqlStorage(Storage):  # type: ignore[misc]
 
     async def write(self, changes: Mapping[str, Any]) -> None:
         if changes is None:
-            raise TypeError("changes are required when writing")
+            raise TypeError("Changes are required when writing")
         if not changes:
             return
         now = datetime.now(UTC)

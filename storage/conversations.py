@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.models import ConversationReferenceRow
+from storage.models import Base, ConversationReferenceRow
 
-_TABLE = ConversationReferenceRow.__table__
+_TABLE = Base.metadata.tables[ConversationReferenceRow.__tablename__]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,34 +7,17 @@ fail; they never skip.
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.engine import create_engine
 from storage.migrate import upgrade
+from tests.support.db import POSTGRES_URL, reset_postgres, sqlite_url
 
-POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
-
-
-def sqlite_url(directory: Path) -> str:
-    return f"sqlite+aiosqlite:///{directory / 'bot.sqlite3'}"
-
-
-async def reset_postgres(url: str = POSTGRES_URL) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
+__all__ = ["POSTGRES_URL", "reset_postgres", "sqlite_url"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.Column("activity_key", sa.String(600), primary_key=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index(
-        "ix_processed_activities_received_at", "processed_activities", ["received_at"]
-    )
+    op.create_index("ix_processed_activities_received_at", "processed_activities", ["received_at"])
 
 
 def downgrade() -> None:

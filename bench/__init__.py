@@ -1,0 +1,1 @@
+"""Benchmarks and the loopback fakes they share with the tests."""

@@ -1,0 +1,76 @@
+"""The real aiohttp app over HTTP on loopback, talking to a fake connector."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bench.fake_connector import FakeConnector
+from bot.app import create_app
+from bot.settings import Settings
+from tests.support.db import sqlite_url
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+class RunningBot:
+    def __init__(self, app: web.Application, url: str, session: aiohttp.ClientSession) -> None:
+        self.app = app
+        self.url = url
+        self.session = session
+
+    async def post(self, activity: dict[str, Any], **headers: str) -> aiohttp.ClientResponse:
+        response = await self.session.post(
+            f"{self.url}/api/messages", json=activity, headers=headers
+        )
+        await response.read()
+        return response
+
+
+StartBot = Callable[..., Awaitable[RunningBot]]
+
+
+@pytest.fixture
+async def start_bot(tmp_path: Path) -> AsyncIterator[StartBot]:
+    runners: list[web.AppRunner] = []
+    session = aiohttp.ClientSession()
+
+    async def start(**overrides: Any) -> RunningBot:
+        fields: dict[str, Any] = {
+            "database_url": sqlite_url(tmp_path),
+            "send_max_backoff_seconds": 0.05,
+        }
+        fields.update(overrides)
+        app = create_app(Settings(**fields))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return RunningBot(app, f"http://127.0.0.1:{port}", session)
+
+    try:
+        yield start
+    finally:
+        for runner in runners:
+            await runner.cleanup()
+        await session.close()
+
+
+@pytest.fixture
+async def running_bot(start_bot: StartBot) -> RunningBot:
+    return await start_bot()
