@@ -47,9 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     from aiohttp import web
 
     from bot.app import create_app
+    from domain.routing import RuleTableError
 
+    try:
+        app = create_app(settings)
+    except RuleTableError as exc:
+        print(f"Routing rules error: {exc}", file=sys.stderr)
+        return 2
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.bind_host,
         port=settings.port,
         access_log=None,

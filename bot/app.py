@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -17,22 +19,30 @@ from bot.compat import CachingBotFrameworkAuthentication, RetrySettings, patch_m
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
 from bot.logging_setup import correlation_id
 from bot.proactive import Proactive
-from bot.settings import Settings
+from bot.settings import ConfigurationError, Settings
 from bot.state import DialogStateStore
 from bot.teams_bot import TeamsBot
 from dialogs.i18n import default_catalogue
 from dialogs.main_dialog import MainDialog
+from dialogs.my_referrals_dialog import MyReferralsDialog
+from dialogs.referral.referral_dialog import ReferralDialog
+from domain.routing import DEFAULT_RULES_PATH, RuleTable, load_rules
 from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage
 from storage.conversations import ConversationReferences
+from storage.crypto import Cipher, cipher_from, development_cipher
 from storage.engine import create_engine
 from storage.migrate import upgrade
+from storage.referrals import Referrals
 
 log = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
 HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 REFERENCES = web.AppKey("references", ConversationReferences)
+REFERRALS = web.AppKey("referrals", Referrals)
+RULES = web.AppKey("rules", RuleTable)
+CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 PROACTIVE = web.AppKey("proactive", Proactive)
 
 
@@ -50,9 +60,31 @@ def build_adapter(
     return CloudAdapter(authentication), authentication
 
 
-def create_app(settings: Settings) -> web.Application:
+def load_routing_rules(settings: Settings) -> RuleTable:
+    """Read the staff-editable routing table; a malformed one stops the start (RuleTableError
+    names the line)."""
+    return load_rules(
+        Path(settings.routing_rules_path) if settings.routing_rules_path else DEFAULT_RULES_PATH
+    )
+
+
+def build_cipher(settings: Settings) -> Cipher:
+    if settings.data_encryption_keys and settings.pseudonym_key:
+        return cipher_from(settings.data_encryption_keys, settings.pseudonym_key)
+    if not settings.development:
+        raise ConfigurationError("DATA_ENCRYPTION_KEYS and PSEUDONYM_KEY are required")
+    return development_cipher(Path(settings.data_dir))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
     app[SETTINGS] = settings
+    app[RULES] = load_routing_rules(settings)
+    app[CLOCK] = clock
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.cleanup_ctx.append(_resources)
@@ -68,9 +100,23 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     adapter, authentication = build_adapter(settings, session)
     catalogue = default_catalogue()
     references = ConversationReferences(engine)
+    cipher = build_cipher(settings)
+    referrals = Referrals(engine, cipher)
+    clock = app[CLOCK]
+    dialog = MainDialog(
+        catalogue,
+        referral=ReferralDialog(
+            catalogue,
+            app[RULES],
+            referrals,
+            clock=clock,
+            draft_retention=timedelta(days=settings.draft_retention_days),
+        ),
+        my_referrals=MyReferralsDialog(catalogue, referrals, clock=clock),
+    )
     bot = TeamsBot(
         catalogue=catalogue,
-        dialog=MainDialog(catalogue),
+        dialog=dialog,
         states=DialogStateStore(SqlStorage(engine)),
         references=references,
         processed=ProcessedActivities(engine),
@@ -95,6 +141,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[BOT] = bot
     app[HTTP_SESSION] = session
     app[REFERENCES] = references
+    app[REFERRALS] = referrals
     app[PROACTIVE] = Proactive(adapter, references, settings.app_id)
     if settings.development:
         log.warning(

@@ -76,6 +76,17 @@ class Settings(BaseSettings):
         gt=0,
         validation_alias=AliasChoices("SEND_MAX_BACKOFF_SECONDS", "send_max_backoff_seconds"),
     )
+    data_encryption_keys: str = Field(
+        "", validation_alias=AliasChoices("DATA_ENCRYPTION_KEYS", "data_encryption_keys")
+    )
+    pseudonym_key: str = Field("", validation_alias=AliasChoices("PSEUDONYM_KEY", "pseudonym_key"))
+    data_dir: str = Field("data", validation_alias=AliasChoices("DATA_DIR", "data_dir"))
+    draft_retention_days: int = Field(
+        30, ge=1, validation_alias=AliasChoices("DRAFT_RETENTION_DAYS", "draft_retention_days")
+    )
+    routing_rules_path: str = Field(
+        "", validation_alias=AliasChoices("ROUTING_RULES_PATH", "routing_rules_path")
+    )
     migrate_on_start: bool = Field(
         True, validation_alias=AliasChoices("MIGRATE_ON_START", "migrate_on_start")
     )
@@ -107,6 +118,11 @@ class Settings(BaseSettings):
                 "MicrosoftAppPassword is empty or a placeholder while MicrosoftAppId is set. "
                 "Set the client secret of the Azure bot registration, or unset MicrosoftAppId "
                 "to run in development mode."
+            )
+        if not self.data_encryption_keys or not self.pseudonym_key:
+            raise ConfigurationError(
+                "DATA_ENCRYPTION_KEYS and PSEUDONYM_KEY are required when MicrosoftAppId is set: "
+                "referrals are encrypted at rest. Generate them with `python -m bot new-key`."
             )
         if self.app_type != "MultiTenant" and not self.app_tenant_id:
             raise ConfigurationError(

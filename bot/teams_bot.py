@@ -16,7 +16,7 @@ from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from bot.compat import card_action
-from bot.logging_setup import new_correlation_id
+from bot.logging_setup import correlation_id, new_correlation_id
 from bot.state import DialogStateStore
 from dialogs.i18n import Catalogue, language_of
 from dialogs.main_dialog import MainDialog
@@ -176,6 +176,7 @@ class TeamsBot(Bot):
             "conversation_type": _conversation_type(activity),
             "text": activity.text,
             "value": value,
+            "correlation_id": correlation_id.get(),
         }
         fields.update(overrides)
         return Incoming(**fields)

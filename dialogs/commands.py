@@ -12,7 +12,7 @@ from dialogs.i18n import Catalogue
 from dialogs.text import normalise
 
 # The commands in menu order. A feature adds its command here and its words to the catalogue.
-MENU_COMMANDS: tuple[str, ...] = ("help",)
+MENU_COMMANDS: tuple[str, ...] = ("referral", "my_referrals", "add_information", "help")
 GLOBAL_COMMANDS: tuple[str, ...] = ("cancel", "help")
 
 
@@ -20,19 +20,29 @@ GLOBAL_COMMANDS: tuple[str, ...] = ("cancel", "help")
 class CommandWords:
     name: str
     words: frozenset[str]
+    # Word stems that start the command anywhere in a sentence ("jeg er bekymret for ...").
+    stems: frozenset[str] = frozenset()
 
 
 class CommandRecogniser:
     def __init__(self, catalogue: Catalogue, names: tuple[str, ...]) -> None:
         self._commands = [
-            CommandWords(name, frozenset(self._words(catalogue, name))) for name in names
+            CommandWords(
+                name,
+                frozenset(self._words(catalogue, f"commands.{name}.words")),
+                frozenset(self._words(catalogue, f"commands.{name}.contains")),
+            )
+            for name in names
         ]
 
     @staticmethod
-    def _words(catalogue: Catalogue, name: str) -> set[str]:
+    def _words(catalogue: Catalogue, key: str) -> set[str]:
         words: set[str] = set()
-        for variant in catalogue.variants(f"commands.{name}.words"):
-            words.update(normalise(word) for word in variant.split("|") if word.strip())
+        if not catalogue.has(key):
+            return words
+        for variant in catalogue.variants(key):
+            words.update(normalise(word) for word in variant.split("|"))
+        words.discard("")
         return words
 
     def recognise(self, text: str | None) -> str | None:
@@ -41,5 +51,8 @@ class CommandRecogniser:
             return None
         for command in self._commands:
             if said in command.words:
+                return command.name
+        for command in self._commands:
+            if any(stem in said for stem in command.stems):
                 return command.name
         return None

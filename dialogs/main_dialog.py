@@ -11,14 +11,26 @@ from typing import Any
 from dialogs.cards import render
 from dialogs.commands import GLOBAL_COMMANDS, MENU_COMMANDS, CommandRecogniser
 from dialogs.i18n import Catalogue
+from dialogs.my_referrals_dialog import FLOW as ADD_INFORMATION
+from dialogs.my_referrals_dialog import MyReferralsDialog
+from dialogs.referral.referral_dialog import FLOW as REFERRAL
+from dialogs.referral.referral_dialog import ReferralDialog
 from dialogs.turn import Incoming, Outcome
 
 State = dict[str, Any]
 
 
 class MainDialog:
-    def __init__(self, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        referral: ReferralDialog,
+        my_referrals: MyReferralsDialog,
+    ) -> None:
         self._catalogue = catalogue
+        self._referral = referral
+        self._my_referrals = my_referrals
         self._commands = CommandRecogniser(catalogue, GLOBAL_COMMANDS + MENU_COMMANDS)
 
     def welcome(self, language: str, *, team: bool = False) -> Outcome:
@@ -31,6 +43,18 @@ class MainDialog:
         if incoming.verb:
             return self._execute(incoming, state)
         command = self._command_of(incoming)
+        flow = state.get("flow")
+        if flow == REFERRAL:
+            # The referral dialog handles cancel (with confirmation) and help for its steps.
+            return await self._referral.handle(incoming, state)
+        if flow == ADD_INFORMATION and command not in ("cancel", "help"):
+            return await self._my_referrals.handle(incoming, state)
+        if command == "referral":
+            return self._referral.start(incoming, state)
+        if command == "my_referrals":
+            return await self._my_referrals.show_list(incoming)
+        if command == "add_information":
+            return self._my_referrals.start_add(incoming, state)
         if command == "cancel":
             return self._cancel(incoming.language, state)
         if command == "help":

@@ -29,6 +29,7 @@ class Incoming:
     text: str | None = None
     value: dict[str, Any] | None = None  # Action.Submit data
     verb: str | None = None  # Action.Execute verb (invoke adaptiveCard/action)
+    correlation_id: str = "-"  # shown to the user as an error code when something fails
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,9 @@ class ProcessedActivities:
     async def prune(self, *, older_than: timedelta, now: datetime | None = None) -> int:
         """Teams redelivers within minutes; a day of ids is plenty."""
         cutoff = (now or datetime.now(UTC)) - older_than
+        if cutoff.tzinfo is not None:
+            # SQLite keeps timestamps as UTC wall-clock text and drops the zone of a bound value.
+            cutoff = cutoff.astimezone(UTC)
         async with self._engine.begin() as connection:
             result = await connection.execute(delete(_TABLE).where(_TABLE.c.received_at < cutoff))
         return int(result.rowcount or 0)

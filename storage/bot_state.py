@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonpickle
 from botbuilder.core import Storage
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -106,10 +106,11 @@ class SqlStorage(Storage):
                 )
                 if result.rowcount == 1:
                     continue
-                exists = await connection.scalar(select(_TABLE.c.key).where(_TABLE.c.key == key))
-                if exists is not None:
+                # Not stored (e.g. deleted since it was read): create it, unless another writer
+                # has it by now. A plain INSERT would raise IntegrityError in that race.
+                created = await connection.execute(self._insert_if_absent(key, fields))
+                if created.rowcount != 1:
                     raise ETagConflict(f"eTag conflict on {key!r}")
-                await connection.execute(insert(_TABLE).values(key=key, **fields))
 
     async def delete(self, keys: Iterable[str]) -> None:
         if keys is None:
@@ -124,3 +125,8 @@ class SqlStorage(Storage):
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(_TABLE).values(key=key, **fields)
         return statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=fields)
+
+    def _insert_if_absent(self, key: str, fields: dict[str, Any]) -> Any:
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        statement = dialect_insert(_TABLE).values(key=key, **fields)
+        return statement.on_conflict_do_nothing(index_elements=[_TABLE.c.key])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -55,3 +55,108 @@ class ProcessedActivityRow(Base):
 
     activity_key: Mapped[str] = mapped_column(String(600), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ReferenceCounterRow(Base):
+    """The last case-reference sequence issued per year (gapless numbering)."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_sequence: Mapped[int] = mapped_column(Integer)
+
+
+class ReferralRow(Base):
+    """A filed concern referral. Columns ending in `_enc` are AES-GCM tokens (storage.crypto);
+    anonymous referrals leave every identifying column empty."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(16))
+    rule_id: Mapped[str] = mapped_column(String(64))
+    tags: Mapped[str] = mapped_column(String(64))
+    age_band: Mapped[str] = mapped_column(String(16))
+    residence: Mapped[str] = mapped_column(String(16))
+    crime_status: Mapped[str] = mapped_column(String(32))
+    signs: Mapped[str] = mapped_column(String(512))
+    has_serious_sign: Mapped[bool] = mapped_column(Boolean)
+    employee_role: Mapped[str] = mapped_column(String(32))
+    employee_administration: Mapped[str] = mapped_column(String(32))
+    employee_pseudonym: Mapped[str] = mapped_column(String(64))
+    employee_name_enc: Mapped[str | None] = mapped_column(Text)
+    employee_contact_enc: Mapped[str | None] = mapped_column(Text)
+    description_enc: Mapped[str] = mapped_column(Text)
+    context_enc: Mapped[str] = mapped_column(Text)
+    youth_enc: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    respond_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("year", "sequence", name="uq_referrals_year_sequence"),
+        Index("ix_referrals_employee", "employee_pseudonym", "created_at"),
+        Index("ix_referrals_queue", "unit", "status", "created_at"),
+    )
+
+
+class ReferralEventRow(Base):
+    """The status history and every hand-off of a referral; never case content."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (Index("ix_referral_events_referral", "referral_id", "at"),)
+
+
+class ReferralAdditionRow(Base):
+    """Information the employee added after filing."""
+
+    __tablename__ = "referral_additions"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    text_enc: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_referral_additions_referral", "referral_id"),)
+
+
+class OutboxRow(Base):
+    """Work to deliver, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"))
+    unit: Mapped[str | None] = mapped_column(String(16))
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "available_at"),)
+
+
+class GateAnswerRow(Base):
+    """Counts of answers that end the dialog without a referral (acute, not Copenhagen,
+    question): the annual figures need them; nothing else is kept."""
+
+    __tablename__ = "gate_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

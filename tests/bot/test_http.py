@@ -10,6 +10,7 @@ from bench.fake_connector import FakeConnector
 from dialogs.i18n import default_catalogue
 from tests.bot.conftest import RunningBot, StartBot
 from tests.support import activities as a
+from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 TEXT = default_catalogue().text
 
@@ -172,6 +173,8 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401_and_runs_no_tu
         app_id="11111111-2222-3333-4444-555555555555",
         app_password="a-real-looking-secret-value",
         app_tenant_id="tenant-kk",
+        data_encryption_keys=TEST_KEYS,
+        pseudonym_key=TEST_PSEUDONYM_KEY,
     )
     response = await bot.post(a.message("hjælp", service_url=connector.url))
     assert response.status == 401

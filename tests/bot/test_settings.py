@@ -8,11 +8,14 @@ import sys
 import pytest
 
 from bot.settings import ConfigurationError, Settings, load_settings
+from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 PRODUCTION = {
     "MicrosoftAppId": "11111111-2222-3333-4444-555555555555",
     "MicrosoftAppPassword": "a-real-looking-secret-value",
     "MicrosoftAppTenantId": "tenant-kk",
+    "DATA_ENCRYPTION_KEYS": TEST_KEYS,
+    "PSEUDONYM_KEY": TEST_PSEUDONYM_KEY,
 }
 
 
@@ -36,7 +39,7 @@ def test_environment_names_follow_the_bot_framework(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     settings = load_settings()
     assert not settings.development
-    assert (settings.APP_ID, settings.APP_TENANTID) == (PRODUCTION["MicrosoftAppId"], "tenant-kk")
+    assert (PRODUCTION["MicrosoftAppId"], "tenant-kk") == (settings.APP_ID, settings.APP_TENANTID)
     assert (settings.port, settings.log_level) == (8080, "DEBUG")
     assert settings.bind_host == "0.0.0.0"
 
@@ -54,7 +57,20 @@ def test_placeholder_secrets_are_refused_outside_development(
 
 def test_single_tenant_needs_a_tenant_id() -> None:
     with pytest.raises(ValueError, match="MicrosoftAppTenantId"):
-        Settings(app_id="x", app_password="a-real-looking-secret-value")
+        Settings(
+            app_id="x",
+            app_password="a-real-looking-secret-value",
+            data_encryption_keys=TEST_KEYS,
+            pseudonym_key=TEST_PSEUDONYM_KEY,
+        )
+
+
+def test_production_without_encryption_keys_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("DATA_ENCRYPTION_KEYS")
+    with pytest.raises(ConfigurationError, match="DATA_ENCRYPTION_KEYS"):
+        load_settings()
 
 
 def test_the_service_refuses_to_start_with_a_clear_message() -> None:

@@ -75,9 +75,13 @@ def test_every_key_used_in_code_and_cards_exists() -> None:
                 and node.func.attr in KEY_LOOKUPS
             ):
                 for arg in node.args[:2]:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                        if "." in arg.value and not catalogue.has(arg.value):
-                            missing.add(f"{path.relative_to(ROOT)}: {arg.value}")
+                    if (
+                        isinstance(arg, ast.Constant)
+                        and isinstance(arg.value, str)
+                        and "." in arg.value
+                        and not catalogue.has(arg.value)
+                    ):
+                        missing.add(f"{path.relative_to(ROOT)}: {arg.value}")
     for name in template_names():
         missing.update(f"card {name}: {k}" for k in catalogue_keys_in(name) if not catalogue.has(k))
     assert missing == set()

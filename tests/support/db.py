@@ -27,3 +27,8 @@ async def reset_postgres(url: str = POSTGRES_URL) -> None:
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+# Test-only keys (never used outside tests): production mode needs encryption keys.
+TEST_KEYS = "test1:j1Uw7tf6AHjt6wClPDTDOgL_Uv0mMMJDC05V-dLLczc"
+TEST_PSEUDONYM_KEY = "sZhZVpDstWpcSsenqwzpBfhOzEk1niSKiVIFtVnNy6A"

@@ -1,0 +1,1 @@
+"""The concern-referral dialog (bekymringshenvendelse): see docs/referral.md."""

@@ -1,0 +1,276 @@
+"""Filed referrals: numbering, the record, its history, additions and the delivery outbox.
+
+Filing is one transaction: the next case reference of the year, the referral row, its first
+history entry and the outbox row that schedules delivery to the unit. Either all are stored or
+none, so no referral exists without its delivery scheduled and no reference number is lost.
+Sensitive fields are encrypted with `storage.crypto.Cipher`; anonymous referrals have their
+identifying columns left empty from the start.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from domain.references import format_reference
+from storage.crypto import Cipher
+from storage.models import Base
+
+REFERRALS = Base.metadata.tables["referrals"]
+EVENTS = Base.metadata.tables["referral_events"]
+ADDITIONS = Base.metadata.tables["referral_additions"]
+OUTBOX = Base.metadata.tables["outbox"]
+COUNTERS = Base.metadata.tables["reference_counters"]
+GATES = Base.metadata.tables["gate_answers"]
+
+OPEN_STATUSES = ("new", "claimed")
+
+
+@dataclass(frozen=True)
+class NewReferral:
+    mode: str
+    unit: str
+    rule_id: str
+    tags: tuple[str, ...]
+    age_band: str
+    residence: str
+    crime_status: str
+    signs: tuple[str, ...]
+    has_serious_sign: bool
+    employee_role: str
+    employee_administration: str
+    employee_id: str  # Entra object id; stored only as a keyed pseudonym
+    description: str
+    context: dict[str, Any]
+    respond_by: datetime | None
+    employee_name: str | None = None  # named mode only
+    employee_contact: dict[str, Any] | None = None  # named mode only
+    youth: dict[str, Any] | None = None  # named mode, and only when the route needs it
+
+    def __post_init__(self) -> None:
+        if self.mode == "anonymous" and (self.employee_name or self.employee_contact or self.youth):
+            raise ValueError("an anonymous referral must not carry identifying data")
+
+
+@dataclass(frozen=True)
+class FiledReferral:
+    id: int
+    reference: str
+    created_at: datetime
+    unit: str
+    respond_by: datetime | None
+
+
+@dataclass(frozen=True)
+class ReferralListItem:
+    reference: str
+    created_at: datetime
+    unit: str
+    status: str
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass
+class Referrals:
+    engine: AsyncEngine
+    cipher: Cipher
+    _dialect: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._dialect = self.engine.dialect.name
+
+    def pseudonym(self, employee_id: str) -> str:
+        return self.cipher.pseudonym(employee_id)
+
+    async def file(self, new: NewReferral, *, now: datetime) -> FiledReferral:
+        async with self.engine.begin() as connection:
+            sequence = await self._next_sequence(connection, now.year)
+            reference = format_reference(now.year, sequence)
+            referral_id = await self._insert_referral(connection, new, reference, sequence, now)
+            await connection.execute(
+                insert(EVENTS).values(
+                    referral_id=referral_id, at=now, kind="filed", status="new", unit=new.unit
+                )
+            )
+            await connection.execute(
+                insert(OUTBOX).values(
+                    kind="deliver_referral",
+                    referral_id=referral_id,
+                    unit=new.unit,
+                    idempotency_key=f"referral:{referral_id}:deliver:{new.unit}",
+                    created_at=now,
+                    available_at=now,
+                    attempts=0,
+                )
+            )
+        return FiledReferral(referral_id, reference, now, new.unit, new.respond_by)
+
+    async def _next_sequence(self, connection: AsyncConnection, year: int) -> int:
+        """Gapless per year: the counter row is locked by the UPDATE until this transaction
+        ends, so concurrent filings queue and a rolled-back filing gives its number back."""
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        await connection.execute(
+            dialect_insert(COUNTERS)
+            .values(year=year, last_sequence=0)
+            .on_conflict_do_nothing(index_elements=[COUNTERS.c.year])
+        )
+        result = await connection.execute(
+            update(COUNTERS)
+            .where(COUNTERS.c.year == year)
+            .values(last_sequence=COUNTERS.c.last_sequence + 1)
+            .returning(COUNTERS.c.last_sequence)
+        )
+        return int(result.scalar_one())
+
+    async def _insert_referral(
+        self,
+        connection: AsyncConnection,
+        new: NewReferral,
+        reference: str,
+        sequence: int,
+        now: datetime,
+    ) -> int:
+        encrypt = self.cipher.encrypt
+        result = await connection.execute(
+            insert(REFERRALS)
+            .values(
+                reference=reference,
+                year=now.year,
+                sequence=sequence,
+                mode=new.mode,
+                status="new",
+                unit=new.unit,
+                rule_id=new.rule_id,
+                tags=",".join(new.tags),
+                age_band=new.age_band,
+                residence=new.residence,
+                crime_status=new.crime_status,
+                signs=",".join(new.signs),
+                has_serious_sign=new.has_serious_sign,
+                employee_role=new.employee_role,
+                employee_administration=new.employee_administration,
+                employee_pseudonym=self.pseudonym(new.employee_id),
+                employee_name_enc=encrypt(new.employee_name, field="referral.employee_name"),
+                employee_contact_enc=encrypt(
+                    _json_or_none(new.employee_contact), field="referral.employee_contact"
+                ),
+                description_enc=encrypt(new.description, field="referral.description"),
+                context_enc=encrypt(json.dumps(new.context), field="referral.context"),
+                youth_enc=encrypt(_json_or_none(new.youth), field="referral.youth"),
+                created_at=now,
+                updated_at=now,
+                respond_by=new.respond_by,
+            )
+            .returning(REFERRALS.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def of_employee(self, employee_id: str, *, limit: int = 20) -> list[ReferralListItem]:
+        query = (
+            select(
+                REFERRALS.c.reference, REFERRALS.c.created_at, REFERRALS.c.unit, REFERRALS.c.status
+            )
+            .where(REFERRALS.c.employee_pseudonym == self.pseudonym(employee_id))
+            .order_by(REFERRALS.c.created_at.desc())
+            .limit(limit)
+        )
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [ReferralListItem(r.reference, _aware(r.created_at), r.unit, r.status) for r in rows]
+
+    async def add_information(
+        self, *, reference: str, employee_id: str, text: str, now: datetime
+    ) -> bool:
+        """Add to the employee's own open referral. False if it is not theirs or not open."""
+        async with self.engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    select(REFERRALS.c.id, REFERRALS.c.unit, REFERRALS.c.status).where(
+                        REFERRALS.c.reference == reference,
+                        REFERRALS.c.employee_pseudonym == self.pseudonym(employee_id),
+                        REFERRALS.c.status.in_(OPEN_STATUSES),
+                    )
+                )
+            ).first()
+            if row is None:
+                return False
+            addition = await connection.execute(
+                insert(ADDITIONS)
+                .values(
+                    referral_id=row.id,
+                    at=now,
+                    text_enc=self.cipher.encrypt(text, field="referral.addition"),
+                )
+                .returning(ADDITIONS.c.id)
+            )
+            addition_id = int(addition.scalar_one())
+            await connection.execute(
+                insert(EVENTS).values(
+                    referral_id=row.id,
+                    at=now,
+                    kind="information_added",
+                    status=row.status,
+                    unit=row.unit,
+                )
+            )
+            await connection.execute(
+                insert(OUTBOX).values(
+                    kind="relay_addition",
+                    referral_id=row.id,
+                    unit=row.unit,
+                    idempotency_key=f"addition:{addition_id}",
+                    created_at=now,
+                    available_at=now,
+                    attempts=0,
+                )
+            )
+            await connection.execute(
+                update(REFERRALS).where(REFERRALS.c.id == row.id).values(updated_at=now)
+            )
+        return True
+
+    async def record_gate(self, kind: str, *, now: datetime) -> None:
+        """Count an answer that ended the dialog without a referral. Nothing else is kept."""
+        async with self.engine.begin() as connection:
+            await connection.execute(insert(GATES).values(kind=kind, at=now))
+
+    async def gate_counts(self) -> dict[str, int]:
+        async with self.engine.connect() as connection:
+            rows = (
+                await connection.execute(select(GATES.c.kind, func.count()).group_by(GATES.c.kind))
+            ).all()
+        return {row[0]: int(row[1]) for row in rows}
+
+    async def history(self, reference: str) -> list[tuple[str, str, str]]:
+        """(kind, status, unit) of every event of a referral, oldest first."""
+        query = (
+            select(EVENTS.c.kind, EVENTS.c.status, EVENTS.c.unit)
+            .join(REFERRALS, REFERRALS.c.id == EVENTS.c.referral_id)
+            .where(REFERRALS.c.reference == reference)
+            .order_by(EVENTS.c.at, EVENTS.c.id)
+        )
+        async with self.engine.connect() as connection:
+            return [tuple(row) for row in (await connection.execute(query)).all()]
+
+
+def _json_or_none(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+__all__ = ["FiledReferral", "NewReferral", "ReferralListItem", "Referrals"]

@@ -1,0 +1,1 @@
+"""Test helpers shared by several test folders (import as `tests.tools.<module>`)."""
