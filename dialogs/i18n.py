@@ -1,5 +1,7 @@
 """The text catalogue: every word a user sees, per language, by key.
 
+`dialogs/catalogue/<language>/<feature>.json`, nested objects flattened to dotted keys.
+
 Danish is the default; English is complete too. The Teams locale of the incoming activity
 chooses (`da-DK` → da, `en-US` → en, anything else → the default). Placeholders use
 `str.format` names (`{reference}`); a test keeps the languages complete and consistent.
@@ -39,10 +41,18 @@ class Catalogue:
 
     @classmethod
     def load(cls, directory: Path = CATALOGUE_DIR) -> Catalogue:
+        """Every `<language>/*.json` file; one file per feature, keys unique across files."""
         texts: dict[str, dict[str, str]] = {}
         for language in LANGUAGES:
-            with open(directory / f"{language}.json", encoding="utf-8") as handle:
-                texts[language] = _flatten(json.load(handle))
+            merged: dict[str, str] = {}
+            for path in sorted((directory / language).glob("*.json")):
+                with open(path, encoding="utf-8") as handle:
+                    flat = _flatten(json.load(handle))
+                clash = merged.keys() & flat.keys()
+                if clash:
+                    raise ValueError(f"{path}: keys also defined elsewhere: {sorted(clash)[:5]}")
+                merged.update(flat)
+            texts[language] = merged
         return cls(texts)
 
     def languages(self) -> tuple[str, ...]:

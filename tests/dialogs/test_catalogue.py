@@ -108,3 +108,12 @@ def test_a_broken_catalogue_is_caught() -> None:
 )
 def test_the_teams_locale_chooses_the_language(locale: str | None, language: str) -> None:
     assert language_of(locale) == language
+
+
+def test_every_language_has_the_same_feature_files() -> None:
+    from dialogs.i18n import CATALOGUE_DIR, LANGUAGES
+
+    files = {
+        lang: sorted(p.name for p in (CATALOGUE_DIR / lang).glob("*.json")) for lang in LANGUAGES
+    }
+    assert files["en"] == files["da"]
