@@ -14,6 +14,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.compat import CachingBotFrameworkAuthentication, RetrySettings, patch_msrest_retry_policy
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
@@ -21,14 +22,15 @@ from bot.logging_setup import correlation_id
 from bot.proactive import Proactive
 from bot.settings import ConfigurationError, Settings
 from bot.state import DialogStateStore
-from bot.teams_bot import TeamsBot
+from bot.teams_bot import DIALOG_STATE_PREFIX, TeamsBot
+from bot.workers import Job, Workers
 from dialogs.i18n import default_catalogue
 from dialogs.main_dialog import MainDialog
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import ReferralDialog
 from domain.routing import DEFAULT_RULES_PATH, RuleTable, load_rules
 from storage.activities import ProcessedActivities
-from storage.bot_state import SqlStorage
+from storage.bot_state import SqlStorage, delete_stale
 from storage.conversations import ConversationReferences
 from storage.crypto import Cipher, cipher_from, development_cipher
 from storage.engine import create_engine
@@ -42,6 +44,7 @@ HTTP_SESSION = web.AppKey("http_session", aiohttp.ClientSession)
 REFERENCES = web.AppKey("references", ConversationReferences)
 REFERRALS = web.AppKey("referrals", Referrals)
 RULES = web.AppKey("rules", RuleTable)
+WORKERS = web.AppKey("workers", Workers)
 CLOCK: web.AppKey[Callable[[], datetime]] = web.AppKey("clock")
 PROACTIVE = web.AppKey("proactive", Proactive)
 
@@ -80,6 +83,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def housekeeping_jobs(
+    settings: Settings, engine: AsyncEngine, processed: ProcessedActivities
+) -> list[Job]:
+    drafts_for = timedelta(days=settings.draft_retention_days)
+
+    async def delete_abandoned_drafts(now: datetime) -> int:
+        return await delete_stale(engine, prefix=DIALOG_STATE_PREFIX, older_than=now - drafts_for)
+
+    async def forget_old_activity_ids(now: datetime) -> int:
+        return await processed.prune(older_than=timedelta(days=1), now=now)
+
+    return [
+        Job("delete_abandoned_drafts", delete_abandoned_drafts, interval_seconds=3600),
+        Job("forget_old_activity_ids", forget_old_activity_ids, interval_seconds=3600),
+    ]
+
+
 def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> web.Application:
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[security_headers])
     app[SETTINGS] = settings
@@ -100,6 +120,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     adapter, authentication = build_adapter(settings, session)
     catalogue = default_catalogue()
     references = ConversationReferences(engine)
+    processed = ProcessedActivities(engine)
     cipher = build_cipher(settings)
     referrals = Referrals(engine, cipher)
     clock = app[CLOCK]
@@ -117,9 +138,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     bot = TeamsBot(
         catalogue=catalogue,
         dialog=dialog,
-        states=DialogStateStore(SqlStorage(engine)),
+        states=DialogStateStore(SqlStorage(engine, cipher, clock)),
         references=references,
-        processed=ProcessedActivities(engine),
+        processed=processed,
         default_language=settings.default_locale,
     )
 
@@ -143,6 +164,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[REFERENCES] = references
     app[REFERRALS] = referrals
     app[PROACTIVE] = Proactive(adapter, references, settings.app_id)
+    workers = Workers(clock)
+    for job in housekeeping_jobs(settings, engine, processed):
+        workers.add(job)
+    app[WORKERS] = workers
+    if settings.workers_enabled:
+        workers.start()
     if settings.development:
         log.warning(
             "startup.development_mode", extra={"authentication": "off", "bind": "127.0.0.1"}
@@ -151,6 +178,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await workers.stop()
         authentication.close()
         await session.close()
         await engine.dispose()

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     routing_rules_path: str = Field(
         "", validation_alias=AliasChoices("ROUTING_RULES_PATH", "routing_rules_path")
     )
+    workers_enabled: bool = Field(
+        True, validation_alias=AliasChoices("WORKERS_ENABLED", "workers_enabled")
+    )
     migrate_on_start: bool = Field(
         True, validation_alias=AliasChoices("MIGRATE_ON_START", "migrate_on_start")
     )

@@ -27,6 +27,7 @@ from storage.conversations import ConversationReferences
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+DIALOG_STATE_PREFIX = "dialog/"
 
 
 def to_activity(reply: Reply) -> Activity:
@@ -183,7 +184,7 @@ class TeamsBot(Bot):
 
     def _state_key(self, activity: Activity) -> str:
         sender = activity.from_property.id if activity.from_property else "-"
-        return f"dialog/{activity.channel_id}/{activity.conversation.id}/{sender}"
+        return f"{DIALOG_STATE_PREFIX}{activity.channel_id}/{activity.conversation.id}/{sender}"
 
     async def _run_dialog(self, incoming: Incoming, key: str) -> Outcome:
         state, etag = await self._states.load(key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.crypto import Cipher, DecryptionError
 from storage.models import Base, BotStateRow
 
 _TABLE = Base.metadata.tables[BotStateRow.__tablename__]
@@ -60,10 +61,36 @@ def _decode(codec: str, document: str, etag: str) -> Any:
     return value
 
 
+_SEALED = "+aes"
+_FIELD = "bot_state.document"
+
+
 class SqlStorage(Storage):
-    def __init__(self, engine: AsyncEngine) -> None:
+    """With a `cipher`, documents are sealed with AES-GCM: dialog drafts hold case content."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        cipher: Cipher | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._engine = engine
         self._dialect = engine.dialect.name
+        self._cipher = cipher
+        self._clock = clock
+
+    def _seal(self, codec: str, document: str) -> tuple[str, str]:
+        if self._cipher is None:
+            return codec, document
+        return codec + _SEALED, str(self._cipher.encrypt(document, field=_FIELD))
+
+    def _open(self, codec: str, document: str, etag: str) -> Any:
+        if codec.endswith(_SEALED):
+            if self._cipher is None:
+                raise DecryptionError("an encrypted document needs the cipher")
+            document = str(self._cipher.decrypt(document, field=_FIELD))
+            codec = codec.removesuffix(_SEALED)
+        return _decode(codec, document, etag)
 
     async def read(self, keys: Iterable[str]) -> dict[str, Any]:
         if keys is None:
@@ -76,20 +103,20 @@ class SqlStorage(Storage):
         )
         async with self._engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return {row.key: _decode(row.codec, row.document, row.etag) for row in rows}
+        return {row.key: self._open(row.codec, row.document, row.etag) for row in rows}
 
     async def write(self, changes: Mapping[str, Any]) -> None:
         if changes is None:
             raise TypeError("Changes are required when writing")
         if not changes:
             return
-        now = datetime.now(UTC)
+        now = self._clock()
         async with self._engine.begin() as connection:
             for key, value in changes.items():
                 expected = _etag_of(value)
                 if expected == "":
                     raise ValueError(f"write refused for {key!r}: empty eTag")
-                codec, document = _encode(value)
+                codec, document = self._seal(*_encode(value))
                 fields = {
                     "codec": codec,
                     "document": document,
@@ -130,3 +157,15 @@ class SqlStorage(Storage):
         dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         statement = dialect_insert(_TABLE).values(key=key, **fields)
         return statement.on_conflict_do_nothing(index_elements=[_TABLE.c.key])
+
+
+async def delete_stale(engine: AsyncEngine, *, prefix: str, older_than: datetime) -> int:
+    """Delete documents under `prefix` untouched since `older_than` (abandoned drafts)."""
+    async with engine.begin() as connection:
+        result = await connection.execute(
+            delete(_TABLE).where(
+                _TABLE.c.key.startswith(prefix, autoescape=True),
+                _TABLE.c.updated_at < older_than.astimezone(UTC),
+            )
+        )
+    return int(result.rowcount or 0)

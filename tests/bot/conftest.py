@@ -27,10 +27,21 @@ async def connector() -> AsyncIterator[FakeConnector]:
 
 
 class RunningBot:
-    def __init__(self, app: web.Application, url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        url: str,
+        session: aiohttp.ClientSession,
+        runner: web.AppRunner,
+    ) -> None:
         self.app = app
         self.url = url
         self.session = session
+        self.runner = runner
+
+    async def stop(self) -> None:
+        """Stop this instance, as a restart or a crash would (state lives in the database)."""
+        await self.runner.cleanup()
 
     async def post(self, activity: dict[str, Any], **headers: str) -> aiohttp.ClientResponse:
         response = await self.session.post(
@@ -48,26 +59,27 @@ async def start_bot(tmp_path: Path) -> AsyncIterator[StartBot]:
     runners: list[web.AppRunner] = []
     session = aiohttp.ClientSession()
 
-    async def start(**overrides: Any) -> RunningBot:
+    async def start(clock: Any = None, **overrides: Any) -> RunningBot:
         fields: dict[str, Any] = {
             "database_url": sqlite_url(tmp_path),
             "send_max_backoff_seconds": 0.05,
         }
         fields.update(overrides)
-        app = create_app(Settings(**fields))
+        fields.setdefault("data_dir", str(tmp_path / "data"))
+        app = create_app(Settings(**fields), **({"clock": clock} if clock else {}))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         runners.append(runner)
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        return RunningBot(app, f"http://127.0.0.1:{port}", session)
+        return RunningBot(app, f"http://127.0.0.1:{port}", session, runner)
 
     try:
         yield start
     finally:
         for runner in runners:
-            await runner.cleanup()
+            await runner.cleanup()  # a second cleanup of a stopped runner does nothing
         await session.close()
 
 

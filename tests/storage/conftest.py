@@ -1,5 +1,6 @@
 """The botbuilder `Storage` under test, once per implementation: botbuilder's own `MemoryStorage`
-(the reference semantics) and our `SqlStorage` on SQLite and on PostgreSQL.
+(the reference semantics) and our `SqlStorage` on SQLite and on PostgreSQL, plain and with
+documents encrypted.
 
 The SQL variants are built like the `engine` fixture of `tests/conftest.py` (whose database
 parameters this fixture cannot reuse, as it adds the memory one): an empty database from
@@ -18,28 +19,40 @@ from botbuilder.core import MemoryStorage, Storage
 from storage.bot_state import SqlStorage
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from tests.support.db import POSTGRES_URL, reset_postgres, sqlite_url
+from storage.crypto import cipher_from
+from tests.support.db import (
+    POSTGRES_URL,
+    TEST_KEYS,
+    TEST_PSEUDONYM_KEY,
+    reset_postgres,
+    sqlite_url,
+)
 
 
 @pytest.fixture(
     params=[
         pytest.param("memory", id="memory"),
         pytest.param("sqlite", id="sql-sqlite"),
+        pytest.param("sqlite-encrypted", id="sql-sqlite-encrypted"),
         pytest.param("postgres", id="sql-postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres-encrypted", id="sql-postgres-encrypted", marks=pytest.mark.postgres),
     ]
 )
 async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
     if request.param == "memory":
         yield MemoryStorage()
         return
-    if request.param == "postgres":
+    if request.param.startswith("postgres"):
         await reset_postgres()
         url = POSTGRES_URL
     else:
         url = sqlite_url(tmp_path)
+    cipher = None
+    if request.param.endswith("encrypted"):
+        cipher = cipher_from(TEST_KEYS, TEST_PSEUDONYM_KEY)
     engine = create_engine(url)
     try:
         await upgrade(engine)
-        yield SqlStorage(engine)
+        yield SqlStorage(engine, cipher)
     finally:
         await engine.dispose()

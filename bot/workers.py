@@ -1,0 +1,79 @@
+"""Background work in the bot process: the outbox, reminders, announcements, retention.
+
+Each job is an async function `run(now) -> int` (how many items it handled) that does one
+bounded batch. The runner calls every job on its own interval, again at once while a batch
+was full, and never lets one job's failure stop the others. Jobs must be safe to run in
+several instances at once (claim rows with `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+deployments run one instance).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+log = logging.getLogger(__name__)
+
+JobFunction = Callable[[datetime], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    run: JobFunction
+    interval_seconds: float
+    batch_size: int = 0  # a batch this full means more is waiting: run again at once
+
+
+class Workers:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self._jobs: list[Job] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._wake = asyncio.Event()
+
+    def add(self, job: Job) -> None:
+        self._jobs.append(job)
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        return tuple(self._jobs)
+
+    def wake(self) -> None:
+        """New work was written (e.g. an outbox row): run the jobs now instead of waiting."""
+        self._wake.set()
+
+    async def run_once(self, name: str) -> int:
+        """Run one job's batch now (tests and the CLI use this)."""
+        job = next(job for job in self._jobs if job.name == name)
+        return await job.run(self._clock())
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._loop(job), name=job.name) for job in self._jobs]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _loop(self, job: Job) -> None:
+        while True:
+            handled = 0
+            try:
+                handled = await job.run(self._clock())
+                if handled:
+                    log.info("worker.batch", extra={"job": job.name, "handled": handled})
+            except Exception:
+                log.exception("worker.failed", extra={"job": job.name})
+            if job.batch_size and handled >= job.batch_size:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), job.interval_seconds)
