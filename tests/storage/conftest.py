@@ -17,9 +17,9 @@ import pytest
 from botbuilder.core import MemoryStorage, Storage
 
 from storage.bot_state import SqlStorage
+from storage.crypto import cipher_from
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from storage.crypto import cipher_from
 from tests.support.db import (
     POSTGRES_URL,
     TEST_KEYS,
