@@ -142,6 +142,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         references=references,
         processed=processed,
         default_language=settings.default_locale,
+        served_tenants=settings.served_tenants,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     routing_rules_path: str = Field(
         "", validation_alias=AliasChoices("ROUTING_RULES_PATH", "routing_rules_path")
     )
+    allowed_tenant_ids: str = Field(
+        "", validation_alias=AliasChoices("ALLOWED_TENANT_IDS", "allowed_tenant_ids")
+    )
     workers_enabled: bool = Field(
         True, validation_alias=AliasChoices("WORKERS_ENABLED", "workers_enabled")
     )
@@ -104,6 +107,14 @@ class Settings(BaseSettings):
         if self.development:
             return "127.0.0.1"
         return self.host or "0.0.0.0"  # noqa: S104 - production listens behind App Service
+
+    @property
+    def served_tenants(self) -> frozenset[str]:
+        """Entra tenants the bot serves; empty means any (development only)."""
+        listed = {item.strip() for item in self.allowed_tenant_ids.split(",") if item.strip()}
+        if not listed and self.app_tenant_id:
+            listed = {self.app_tenant_id}
+        return frozenset(listed)
 
     @property
     def effective_database_url(self) -> str:

@@ -72,6 +72,7 @@ class TeamsBot(Bot):
         references: ConversationReferences,
         processed: ProcessedActivities,
         default_language: str = "da",
+        served_tenants: frozenset[str] = frozenset(),
     ) -> None:
         self._catalogue = catalogue
         self._dialog = dialog
@@ -79,12 +80,16 @@ class TeamsBot(Bot):
         self._references = references
         self._processed = processed
         self._default_language = default_language
+        self._served_tenants = served_tenants
         # service URL last stored per conversation: skip the write when nothing changed.
         self._known_references: dict[str, str] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
         new_correlation_id()
+        if not self._serves(activity):
+            await self._refuse_tenant(turn_context)
+            return
         claim = self._claim_key(activity)
         if claim and not await self._processed.claim(claim):
             log.info("turn.duplicate", extra={"activity_type": activity.type})
@@ -114,6 +119,26 @@ class TeamsBot(Bot):
             return
         await turn_context.send_activity(to_activity(Reply(text=text)))
 
+    def _serves(self, activity: Activity) -> bool:
+        return not self._served_tenants or _person(activity).tenant_id in self._served_tenants
+
+    async def _refuse_tenant(self, turn_context: TurnContext) -> None:
+        """Another organisation's Teams: a short answer, nothing stored, nothing remembered."""
+        activity = turn_context.activity
+        log.warning("turn.foreign_tenant", extra={"activity_type": activity.type})
+        text = self._catalogue.text(
+            language_of(activity.locale, self._default_language), "errors.foreign_tenant"
+        )
+        if activity.type == ActivityTypes.invoke:
+            card = {
+                "type": "AdaptiveCard",
+                "version": "1.5",
+                "body": [{"type": "TextBlock", "text": text, "wrap": True}],
+            }
+            await self._invoke_response(turn_context, 200, card)
+        elif activity.type == ActivityTypes.message:
+            await turn_context.send_activity(to_activity(Reply(text=text)))
+
     @staticmethod
     def _claim_key(activity: Activity) -> str | None:
         if not activity.id or activity.type not in (
@@ -141,12 +166,15 @@ class TeamsBot(Bot):
             return
         channel_data = _channel_data(activity)
         person = _person(activity)
-        reference = TurnContext.get_conversation_reference(activity)
+        reference = TurnContext.get_conversation_reference(activity).serialize()
+        # Proactive sends need ids and the service URL, not the person's name: keep it out.
+        if isinstance(reference.get("user"), dict):
+            reference["user"].pop("name", None)
         await self._references.remember(
             conversation_id=conversation.id,
             conversation_type=_conversation_type(activity),
             service_url=activity.service_url,
-            reference=reference.serialize(),
+            reference=reference,
             tenant_id=person.tenant_id,
             user_id=person.id if _conversation_type(activity) == "personal" else None,
             user_aad_object_id=(
