@@ -65,7 +65,9 @@ async def messages(request: web.Request) -> web.Response:
             activity, request.headers.get("Authorization", "")
         )
     except Exception as exc:
-        log.warning("http.unauthorized", extra={"error_type": type(exc).__name__})
+        log.warning(
+            "http.unauthorized", extra={"error_type": type(exc).__name__, "reason": str(exc)[:200]}
+        )
         return _problem(401, "unauthorized")
     invoke_response = await adapter.process_activity(
         authenticated, activity, request.app[BOT].on_turn

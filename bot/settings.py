@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     allowed_tenant_ids: str = Field(
         "", validation_alias=AliasChoices("ALLOWED_TENANT_IDS", "allowed_tenant_ids")
     )
+    bot_openid_metadata_url: str = Field(
+        "", validation_alias=AliasChoices("BOT_OPENID_METADATA_URL", "bot_openid_metadata_url")
+    )
     workers_enabled: bool = Field(
         True, validation_alias=AliasChoices("WORKERS_ENABLED", "workers_enabled")
     )
@@ -163,6 +166,26 @@ class Settings(BaseSettings):
     @property
     def APP_TENANTID(self) -> str:
         return self.app_tenant_id
+
+    # Only tests set BOT_OPENID_METADATA_URL (keys generated on loopback). Setting it switches
+    # the SDK to its "parameterized" mode, which then needs the public-cloud values spelled out.
+    @property
+    def TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL(self) -> str | None:
+        return self.bot_openid_metadata_url or None
+
+    @property
+    def TO_BOT_FROM_CHANNEL_TOKEN_ISSUER(self) -> str | None:
+        return "https://api.botframework.com" if self.bot_openid_metadata_url else None
+
+    @property
+    def TO_CHANNEL_FROM_BOT_LOGIN_URL(self) -> str | None:
+        if not self.bot_openid_metadata_url:
+            return None
+        return f"https://login.microsoftonline.com/{self.app_tenant_id or 'botframework.com'}"
+
+    @property
+    def TO_CHANNEL_FROM_BOT_OAUTH_SCOPE(self) -> str | None:
+        return "https://api.botframework.com" if self.bot_openid_metadata_url else None
 
 
 def load_settings() -> Settings:

@@ -245,9 +245,9 @@ class TeamsBot(Bot):
         added = [member.id for member in activity.members_added or []]
         if bot_id not in added:
             return
-        team = _conversation_type(activity) != "personal"
         language = language_of(activity.locale, self._default_language)
-        await self._send(turn_context, self._dialog.welcome(language, team=team))
+        welcome = self._dialog.welcome(language, conversation_type=_conversation_type(activity))
+        await self._send(turn_context, welcome)
 
     async def _send(self, turn_context: TurnContext, outcome: Outcome) -> None:
         if outcome.replies:

@@ -18,6 +18,7 @@ from dialogs.referral.referral_dialog import ReferralDialog
 from dialogs.turn import Incoming, Outcome
 
 State = dict[str, Any]
+PERSONAL_ONLY = frozenset({"referral", "my_referrals", "add_information"})
 
 
 class MainDialog:
@@ -33,9 +34,11 @@ class MainDialog:
         self._my_referrals = my_referrals
         self._commands = CommandRecogniser(catalogue, GLOBAL_COMMANDS + MENU_COMMANDS)
 
-    def welcome(self, language: str, *, team: bool = False) -> Outcome:
-        """The card on install: in a personal chat, or when added to a team."""
-        card = "welcome_team" if team else "welcome"
+    def welcome(self, language: str, *, conversation_type: str = "personal") -> Outcome:
+        """The card on install: in a personal chat, a group chat, or a team's channel."""
+        card = {"channel": "welcome_team", "groupChat": "welcome_group"}.get(
+            conversation_type, "welcome"
+        )
         return Outcome().show(render(card, self._catalogue, language, **self._menu(language)))
 
     async def handle(self, incoming: Incoming, state: State) -> Outcome:
@@ -49,6 +52,9 @@ class MainDialog:
             return await self._referral.handle(incoming, state)
         if flow == ADD_INFORMATION and command not in ("cancel", "help"):
             return await self._my_referrals.handle(incoming, state)
+        if command in PERSONAL_ONLY and incoming.conversation_type != "personal":
+            # Case content never goes into a chat other people can read.
+            return Outcome().say(self._catalogue.text(incoming.language, "referral.personal_only"))
         if command == "referral":
             return self._referral.start(incoming, state)
         if command == "my_referrals":

@@ -183,3 +183,24 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401_and_runs_no_tu
     )
     assert forged.status == 401
     assert connector.calls == []
+
+
+async def test_added_to_a_group_chat_sends_the_group_welcome(
+    running_bot: RunningBot, connector: FakeConnector
+) -> None:
+    activity = a.bot_added(service_url=connector.url)
+    activity["conversation"] = {"id": "19:group@thread.v2", "conversationType": "groupChat"}
+    await running_bot.post(activity)
+    [welcome] = await connector.wait_for_sent(1)
+    assert welcome["attachments"][0]["content"]["body"][1]["text"] == TEXT(
+        "da", "welcome.group_body"
+    )
+
+
+async def test_a_referral_is_never_started_outside_the_personal_chat(
+    running_bot: RunningBot, connector: FakeConnector
+) -> None:
+    group = {"id": "19:group@thread.v2", "conversationType": "groupChat"}
+    await running_bot.post(a.message("ny bekymring", service_url=connector.url, conversation=group))
+    [reply] = await connector.wait_for_sent(1)
+    assert reply["text"] == TEXT("da", "referral.personal_only")

@@ -30,6 +30,7 @@ SAMPLE_VALUES: dict[str, dict[str, Any]] = {
     "help": {"commands": _COMMANDS},
     "notice": {"message": 'Den knap kender jeg ikke. Skriv **"hjælp"** & prøv igen.'},
     "welcome": {"commands": _COMMANDS},
+    "welcome_group": {},
     "welcome_team": {},
 }
 
