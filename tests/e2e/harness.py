@@ -34,7 +34,7 @@ from websockets.sync.client import connect as connect_sync
 
 from bot.app import create_app
 from bot.settings import Settings
-from tests.e2e.mock_tenant import ROOT
+from tests.e2e.mock_tenant import ROOT, TENANT_ID
 from tests.e2e.playground_client import CONVERSATION_STREAM
 
 START_PLAYGROUND = ROOT / "scripts" / "start-playground.sh"
@@ -115,6 +115,7 @@ def development_settings(directory: Path) -> Settings:
         database_url=f"sqlite+aiosqlite:///{directory / 'bot.sqlite3'}",
         data_dir=str(directory),  # development keys and files stay in the test's folder
         default_locale="da",
+        allowed_tenant_ids=TENANT_ID,  # as in production: only the (mock) municipality
         migrate_on_start=True,
         log_level="INFO",
     )

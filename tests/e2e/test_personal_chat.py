@@ -178,3 +178,25 @@ async def test_a_danish_teams_client_gets_danish_answers(client: PlaygroundClien
 
     assert reply.conversation_id == PERSONAL_CHAT
     assert reply.card_title == da("help.title")
+
+
+async def test_someone_from_another_organisation_is_turned_away(
+    client: PlaygroundClient,
+) -> None:
+    activity = await client.activity_template(PERSONAL_CHAT)
+    other_tenant = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+    activity.update(
+        type="message",
+        text="hjælp",
+        textFormat="plain",
+        locale="da-DK",
+        channelData={"tenant": {"id": other_tenant}},
+    )
+    activity["conversation"]["tenantId"] = other_tenant
+
+    async with client.stream() as chat:
+        await client.send_activity(activity)
+        reply = await chat.next()
+
+    assert reply.text == da("errors.foreign_tenant")
+    assert reply.cards == []

@@ -17,11 +17,22 @@ from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 def referral(number: int) -> NewReferral:
     return NewReferral(
-        mode="named", unit="vink", rule_id="polarisation", tags=(), age_band="15_17",
-        residence="yes", crime_status="none_known", signs=("isolation",),
-        has_serious_sign=False, employee_role="teacher", employee_administration="buf",
-        employee_id=f"aad-{number}", description=f"beskrivelse {number}", context={},
-        respond_by=None, employee_name=f"Medarbejder {number}",
+        mode="named",
+        unit="vink",
+        rule_id="polarisation",
+        tags=(),
+        age_band="15_17",
+        residence="yes",
+        crime_status="none_known",
+        signs=("isolation",),
+        has_serious_sign=False,
+        employee_role="teacher",
+        employee_administration="buf",
+        employee_id=f"aad-{number}",
+        description=f"beskrivelse {number}",
+        context={},
+        respond_by=None,
+        employee_name=f"Medarbejder {number}",
     )
 
 
