@@ -17,9 +17,19 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the bot service (default)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("new-key", help="print a new encryption key for DATA_ENCRYPTION_KEYS")
+    sub.add_parser("rotate-keys", help="re-encrypt all data with the first configured key")
     args = parser.parse_args(argv)
 
     from bot.logging_setup import configure_logging
+
+    if args.command == "new-key":
+        from datetime import UTC, datetime
+
+        from storage.crypto import generate_key
+
+        print(f"k{datetime.now(UTC):%Y%m%d}:{generate_key()}")
+        return 0
 
     try:
         settings = load_settings()
@@ -28,6 +38,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+
+    if args.command == "rotate-keys":
+        from bot.app import build_cipher
+        from storage.engine import create_engine
+        from storage.migrate import upgrade
+        from storage.rotation import rotate
+
+        async def rotate_all() -> dict[str, int]:
+            engine = create_engine(settings.effective_database_url)
+            try:
+                await upgrade(engine)
+                return await rotate(engine, build_cipher(settings))
+            finally:
+                await engine.dispose()
+
+        counts = asyncio.run(rotate_all())
+        log.info("rotate_keys.done", extra={"re_encrypted": counts})
+        return 0
 
     if args.command == "migrate":
         from storage.engine import create_engine
