@@ -16,7 +16,12 @@ from botbuilder.integration.aiohttp import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.compat import CachingBotFrameworkAuthentication, RetrySettings, patch_msrest_retry_policy
+from bot.compat import (
+    CachingBotFrameworkAuthentication,
+    RetrySettings,
+    TeamsCloudAdapter,
+    patch_msrest_retry_policy,
+)
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
 from bot.logging_setup import correlation_id
 from bot.proactive import Proactive
@@ -60,7 +65,7 @@ def build_adapter(
             max_attempts=settings.send_max_attempts, max_delay=settings.send_max_backoff_seconds
         ),
     )
-    return CloudAdapter(authentication), authentication
+    return TeamsCloudAdapter(authentication), authentication
 
 
 def load_routing_rules(settings: Settings) -> RuleTable:

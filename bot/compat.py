@@ -15,13 +15,16 @@ small and each with a test that fails when the fix is removed (`tests/bot/test_c
    builds two clients a turn. `patch_msrest_retry_policy` computes that list once, and
    `CachingBotFrameworkAuthentication` reuses one connector client per service URL and one user
    token client, each sending through one shared aiohttp session (no thread pool, kept-alive
-   connections) instead of `requests`.
+   connections) instead of `requests`. `TeamsCloudAdapter` sends messages with the same client
+   pipeline (auth, retries) but serialises them with `bot.activity_json` instead of msrest's
+   generic walk of every card.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import logging
 import random
 import time
@@ -29,22 +32,27 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes, ResourceResponse
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticationConstants,
     BotFrameworkAuthentication,
     ConnectorFactory,
 )
+from botframework.connector.models import ErrorResponseException
 from msrest.pipeline import AsyncPipeline, Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender
 from msrest.pipeline.universal import RawDeserializer
 from msrest.serialization import Model
 from msrest.universal_http.aiohttp import AioHttpClientResponse
+
+from bot.activity_json import to_json
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +179,59 @@ class RetryPolicy(AsyncHTTPPolicy):
             await self._sleep(wait)
 
 
-# --- 5. CPU: msrest retry policy, per-turn clients, requests thread pool --------------------
+# --- 5. CPU: msrest retry policy, per-turn clients, requests thread pool, serialisation ------
+
+
+_REPLY_URL = "/v3/conversations/{conversationId}/activities/{activityId}"
+_SEND_URL = "/v3/conversations/{conversationId}/activities"
+
+
+async def post_activity(client: ConnectorClient, activity: Activity) -> ResourceResponse:
+    """`conversations.reply_to_activity` / `send_to_conversation`, serialised by to_json."""
+    conversation_id = activity.conversation.id
+    arguments = {"conversationId": quote(str(conversation_id), safe="")}
+    template = _SEND_URL
+    if activity.reply_to_id:
+        template = _REPLY_URL
+        arguments["activityId"] = quote(str(activity.reply_to_id), safe="")
+    headers = {
+        "Accept": "application/json",
+        "Content-Type": "application/json; charset=utf-8",
+        "x-ms-conversation-id": conversation_id,
+    }
+    pipeline_client = client._client
+    request = pipeline_client.post(
+        pipeline_client.format_url(template, **arguments), {}, headers, to_json(activity)
+    )
+    response = await pipeline_client.async_send(request, stream=False)
+    if response.status_code not in (200, 201, 202):
+        raise ErrorResponseException(client.conversations._deserialize, response)
+    text = response.text()
+    answer = json.loads(text) if text else {}
+    return ResourceResponse(id=answer.get("id") if isinstance(answer, dict) else None)
+
+
+class TeamsCloudAdapter(CloudAdapter):
+    """CloudAdapter whose message sends skip msrest's serialiser (see post_activity)."""
+
+    async def send_activities(
+        self, context: TurnContext, activities: list[Activity]
+    ) -> list[ResourceResponse]:
+        if not context:
+            raise TypeError("Expected TurnContext but got None instead")
+        if not activities:
+            raise TypeError("Expecting one or more activities, but the list was empty.")
+        responses: list[ResourceResponse] = []
+        for activity in activities:
+            if activity.type != ActivityTypes.message:
+                responses.extend(await super().send_activities(context, [activity]))
+                continue
+            activity.id = None
+            client = context.turn_state.get(self.BOT_CONNECTOR_CLIENT_KEY)
+            response = await post_activity(client, activity)
+            responses.append(response or ResourceResponse(id=""))
+        return responses
+
 
 _PATCHED_FLAG = "_vink_precomputed"
 

@@ -18,6 +18,7 @@ from botbuilder.schema import Activity
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.activity_json import ActivityShapeError, from_json
 from bot.compat import invoke_response_body
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ async def messages(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         return _problem(400, "expected a JSON object")
     try:
-        activity = Activity().deserialize(body)
-    except Exception:  # msrest raises several unrelated types for bad shapes
+        activity = from_json(Activity, body)
+    except ActivityShapeError:
         return _problem(400, "not an activity")
     if not activity.type:
         return _problem(400, "activity type missing")
