@@ -1,4 +1,7 @@
-"""`python -m bot` runs the service; `python -m bot migrate` only applies the migrations."""
+"""`python -m bot` runs the service; `python -m bot migrate` only applies the migrations;
+`python -m bot seed` and `python -m bot import-events FILE` fill the training catalogue;
+`python -m bot report --from 2026-01-01 --to 2026-12-31 --out reports/2026` writes the annual
+figures."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
+from pathlib import Path
 
 from bot.settings import ConfigurationError, load_settings
 
@@ -19,6 +24,27 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("new-key", help="print a new encryption key for DATA_ENCRYPTION_KEYS")
     sub.add_parser("rotate-keys", help="re-encrypt all data with the first configured key")
+    sub.add_parser("seed", help="insert the demo training catalogue (idempotent)")
+    importer = sub.add_parser(
+        "import-events", help="import training events from a YAML or CSV file (docs/training.md)"
+    )
+    importer.add_argument("file", type=Path, help="the catalogue file (.yaml, .yml or .csv)")
+    importer.add_argument("--dry-run", action="store_true", help="check the file, store nothing")
+    importer.add_argument("--language", choices=("da", "en"), help="language of the report")
+    report = sub.add_parser(
+        "report", help="write the annual figures: CSV, PNG charts, HTML (docs/report.md)"
+    )
+    report.add_argument(
+        "--from", dest="first", type=date.fromisoformat, required=True, help="first day, YYYY-MM-DD"
+    )
+    report.add_argument(
+        "--to",
+        dest="last",
+        type=date.fromisoformat,
+        required=True,
+        help="last day (included), YYYY-MM-DD",
+    )
+    report.add_argument("--out", type=Path, required=True, help="folder for the files")
     args = parser.parse_args(argv)
 
     from bot.logging_setup import configure_logging
@@ -38,6 +64,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+
+    if args.command == "report":
+        from annual_report.cli import run as run_report
+
+        return run_report(settings.effective_database_url, args.first, args.last, args.out)
+
+    if args.command in ("seed", "import-events"):
+        from bot import training_cli
+
+        if args.command == "seed":
+            return training_cli.seed(settings)
+        return training_cli.import_events(
+            settings, args.file, dry_run=args.dry_run, language=args.language
+        )
 
     if args.command == "rotate-keys":
         from bot.app import build_cipher

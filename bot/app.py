@@ -16,23 +16,28 @@ from botbuilder.integration.aiohttp import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from annual_report.figures import headline_source
 from bot.compat import (
     CachingBotFrameworkAuthentication,
     RetrySettings,
     TeamsCloudAdapter,
     patch_msrest_retry_policy,
 )
+from bot.consultant_side import CONSULTANT_SIDE, ConsultantSide
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
 from bot.logging_setup import correlation_id
 from bot.proactive import Proactive
 from bot.settings import ConfigurationError, Settings
 from bot.state import DialogStateStore
 from bot.teams_bot import DIALOG_STATE_PREFIX, TeamsBot
+from bot.training_files import FILES, serve_file
+from bot.training_setup import TRAINING, TRAINING_DELIVERY, TRAINING_SENDER, build_training
 from bot.workers import Job, Workers
 from dialogs.i18n import default_catalogue
 from dialogs.main_dialog import MainDialog
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import ReferralDialog
+from dialogs.statistics_dialog import StatisticsDialog
 from domain.routing import DEFAULT_RULES_PATH, RuleTable, load_rules
 from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage, delete_stale
@@ -112,6 +117,7 @@ def create_app(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
     app[CLOCK] = clock
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/files/{token}", serve_file)
     app.cleanup_ctx.append(_resources)
     return app
 
@@ -129,6 +135,25 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     cipher = build_cipher(settings)
     referrals = Referrals(engine, cipher)
     clock = app[CLOCK]
+    consultant = ConsultantSide.build(
+        settings=settings,
+        engine=engine,
+        adapter=adapter,
+        cipher=cipher,
+        catalogue=catalogue,
+        references=references,
+        rules=app[RULES],
+        clock=clock,
+    )
+    referrals.on_outbox = consultant.wake
+    training = build_training(
+        settings,
+        engine=engine,
+        cipher=cipher,
+        catalogue=catalogue,
+        clock=clock,
+        wake=lambda: app[WORKERS].wake(),
+    )
     dialog = MainDialog(
         catalogue,
         referral=ReferralDialog(
@@ -139,6 +164,15 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             draft_retention=timedelta(days=settings.draft_retention_days),
         ),
         my_referrals=MyReferralsDialog(catalogue, referrals, clock=clock),
+        consultant=consultant.dialog,
+        training=training.dialog,
+        statistics=StatisticsDialog(
+            catalogue,
+            roles=consultant.roles,
+            figures=headline_source(engine),
+            clock=clock,
+            audit=consultant.audit,
+        ),
     )
     bot = TeamsBot(
         catalogue=catalogue,
@@ -148,6 +182,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         processed=processed,
         default_language=settings.default_locale,
         served_tenants=settings.served_tenants,
+        pseudonym=cipher.pseudonym,
     )
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -173,6 +208,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     workers = Workers(clock)
     for job in housekeeping_jobs(settings, engine, processed):
         workers.add(job)
+    for job in consultant.jobs():
+        workers.add(job)
+    app[TRAINING] = training.training
+    app[TRAINING_DELIVERY] = training.delivery
+    app[FILES] = training.files
+    app[TRAINING_SENDER] = training.sender(
+        settings, references=references, proactive=app[PROACTIVE], catalogue=catalogue
+    )
+    for job in app[TRAINING_SENDER].jobs():
+        workers.add(job)
+    consultant.wake_with(workers.wake)
+    app[CONSULTANT_SIDE] = consultant
     app[WORKERS] = workers
     if settings.workers_enabled:
         workers.start()

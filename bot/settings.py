@@ -99,6 +99,48 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         True, validation_alias=AliasChoices("MIGRATE_ON_START", "migrate_on_start")
     )
+    # The consultant side (docs/consultants.md).
+    admin_aad_object_ids: str = Field(
+        "", validation_alias=AliasChoices("ADMIN_AAD_OBJECT_IDS", "admin_aad_object_ids")
+    )
+    consultant_names_visible_to_employees: str = Field(
+        "",
+        validation_alias=AliasChoices(
+            "CONSULTANT_NAMES_VISIBLE_TO_EMPLOYEES", "consultant_names_visible_to_employees"
+        ),
+    )
+    reminder_working_days: int = Field(
+        1, ge=1, validation_alias=AliasChoices("REMINDER_WORKING_DAYS", "reminder_working_days")
+    )
+    escalation_working_days: int = Field(
+        3, ge=1, validation_alias=AliasChoices("ESCALATION_WORKING_DAYS", "escalation_working_days")
+    )
+    outbox_retry_base_seconds: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=AliasChoices("OUTBOX_RETRY_BASE_SECONDS", "outbox_retry_base_seconds"),
+    )
+    outbox_retry_max_seconds: float = Field(
+        3600.0,
+        gt=0,
+        validation_alias=AliasChoices("OUTBOX_RETRY_MAX_SECONDS", "outbox_retry_max_seconds"),
+    )
+    roster_cache_seconds: float = Field(
+        300.0, ge=0, validation_alias=AliasChoices("ROSTER_CACHE_SECONDS", "roster_cache_seconds")
+    )
+    # The training side (docs/training.md). Organisers are the admins above.
+    public_base_url: str = Field(
+        "", validation_alias=AliasChoices("PUBLIC_BASE_URL", "public_base_url")
+    )
+    announce_rate_per_second: float = Field(
+        30.0,
+        gt=0,
+        le=50,
+        validation_alias=AliasChoices("ANNOUNCE_RATE_PER_SECOND", "announce_rate_per_second"),
+    )
+    calendar_organiser_email: str = Field(
+        "", validation_alias=AliasChoices("CALENDAR_ORGANISER_EMAIL", "calendar_organiser_email")
+    )
 
     @property
     def development(self) -> bool:
@@ -118,6 +160,17 @@ class Settings(BaseSettings):
         if not listed and self.app_tenant_id:
             listed = {self.app_tenant_id}
         return frozenset(listed)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """Entra object ids of the admins (lower case): they register unit channels and keep
+        the consultant lists, the resource panel and the audit."""
+        return _comma_set(self.admin_aad_object_ids)
+
+    @property
+    def units_naming_consultants(self) -> frozenset[str]:
+        """Units whose employees are told the claiming consultant's name, not only the role."""
+        return _comma_set(self.consultant_names_visible_to_employees)
 
     @property
     def effective_database_url(self) -> str:
@@ -186,6 +239,10 @@ class Settings(BaseSettings):
     @property
     def TO_CHANNEL_FROM_BOT_OAUTH_SCOPE(self) -> str | None:
         return "https://api.botframework.com" if self.bot_openid_metadata_url else None
+
+
+def _comma_set(text: str) -> frozenset[str]:
+    return frozenset(item.strip().lower() for item in text.split(",") if item.strip())
 
 
 def load_settings() -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import Bot, InvokeResponse, TurnContext
@@ -73,6 +74,7 @@ class TeamsBot(Bot):
         processed: ProcessedActivities,
         default_language: str = "da",
         served_tenants: frozenset[str] = frozenset(),
+        pseudonym: Callable[[str], str] | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._dialog = dialog
@@ -81,8 +83,13 @@ class TeamsBot(Bot):
         self._processed = processed
         self._default_language = default_language
         self._served_tenants = served_tenants
-        # service URL last stored per conversation: skip the write when nothing changed.
-        self._known_references: dict[str, str] = {}
+        # Keyed pseudonym of a user's Entra object id (storage.crypto.Cipher.pseudonym): lets
+        # a referral's `employee_pseudonym` find the 1:1 chat (the consultant side's relays).
+        self._pseudonym = pseudonym
+        # (service URL, locale) last stored per conversation: skip the write when nothing
+        # changed. The locale is kept current because proactive messages (the consultant
+        # side's notices to an employee) are written in the language of the stored reference.
+        self._known_references: dict[str, tuple[str, str | None]] = {}
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -162,7 +169,12 @@ class TeamsBot(Bot):
             await self._references.mark_uninstalled(conversation.id)
             self._known_references.pop(conversation.id, None)
             return
-        if self._known_references.get(conversation.id) == activity.service_url:
+        known = self._known_references.get(conversation.id)
+        if (
+            known is not None
+            and known[0] == activity.service_url
+            and activity.locale in (None, known[1])
+        ):
             return
         channel_data = _channel_data(activity)
         person = _person(activity)
@@ -180,10 +192,17 @@ class TeamsBot(Bot):
             user_aad_object_id=(
                 person.aad_object_id if _conversation_type(activity) == "personal" else None
             ),
+            user_pseudonym=self._user_pseudonym(person, _conversation_type(activity)),
             team_id=channel_data.get("team", {}).get("id"),
             channel_id=channel_data.get("channel", {}).get("id"),
         )
-        self._known_references[conversation.id] = activity.service_url
+        self._known_references[conversation.id] = (activity.service_url, activity.locale)
+
+    def _user_pseudonym(self, person: Person, conversation_type: str) -> str | None:
+        if self._pseudonym is None or conversation_type != "personal":
+            return None
+        # The same identifier the referral dialog files under (`employee_id`).
+        return self._pseudonym(person.aad_object_id or person.id)
 
     async def _dispatch(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -206,6 +225,8 @@ class TeamsBot(Bot):
             "text": activity.text,
             "value": value,
             "correlation_id": correlation_id.get(),
+            "team_id": (_channel_data(activity).get("team") or {}).get("id"),
+            "channel_id": (_channel_data(activity).get("channel") or {}).get("id"),
         }
         fields.update(overrides)
         return Incoming(**fields)

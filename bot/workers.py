@@ -34,10 +34,13 @@ class Workers:
         self._clock = clock
         self._jobs: list[Job] = []
         self._tasks: list[asyncio.Task[None]] = []
-        self._wake = asyncio.Event()
+        # One event per job: a wake-up reaches every job, and one job clearing its event
+        # cannot swallow another's.
+        self._wakes: dict[str, asyncio.Event] = {}
 
     def add(self, job: Job) -> None:
         self._jobs.append(job)
+        self._wakes[job.name] = asyncio.Event()
 
     @property
     def jobs(self) -> tuple[Job, ...]:
@@ -45,7 +48,8 @@ class Workers:
 
     def wake(self) -> None:
         """New work was written (e.g. an outbox row): run the jobs now instead of waiting."""
-        self._wake.set()
+        for event in self._wakes.values():
+            event.set()
 
     async def run_once(self, name: str) -> int:
         """Run one job's batch now (tests and the CLI use this)."""
@@ -64,7 +68,11 @@ class Workers:
         self._tasks = []
 
     async def _loop(self, job: Job) -> None:
+        wake = self._wakes[job.name]
         while True:
+            # Cleared before the batch, not after: work written while the batch runs wakes
+            # the next batch at once instead of waiting a whole interval.
+            wake.clear()
             handled = 0
             try:
                 handled = await job.run(self._clock())
@@ -74,6 +82,5 @@ class Workers:
                 log.exception("worker.failed", extra={"job": job.name})
             if job.batch_size and handled >= job.batch_size:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), job.interval_seconds)
+                await asyncio.wait_for(wake.wait(), job.interval_seconds)

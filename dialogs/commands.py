@@ -12,7 +12,13 @@ from dialogs.i18n import Catalogue
 from dialogs.text import normalise
 
 # The commands in menu order. A feature adds its command here and its words to the catalogue.
-MENU_COMMANDS: tuple[str, ...] = ("referral", "my_referrals", "add_information", "help")
+MENU_COMMANDS: tuple[str, ...] = (
+    "referral",
+    "my_referrals",
+    "add_information",
+    "training",
+    "help",
+)
 GLOBAL_COMMANDS: tuple[str, ...] = ("cancel", "help")
 
 
@@ -45,13 +51,16 @@ class CommandRecogniser:
         words.discard("")
         return words
 
-    def recognise(self, text: str | None) -> str | None:
+    def recognise(self, text: str | None, *, stems: bool = True) -> str | None:
+        """The command a text is: a whole phrase first, then (with `stems`) a stem anywhere."""
         said = normalise(text)
         if not said:
             return None
         for command in self._commands:
             if said in command.words:
                 return command.name
+        if not stems:
+            return None
         for command in self._commands:
             if any(stem in said for stem in command.stems):
                 return command.name

@@ -10,11 +10,14 @@ from typing import Any
 
 from dialogs.cards import render
 from dialogs.commands import GLOBAL_COMMANDS, MENU_COMMANDS, CommandRecogniser
+from dialogs.consultant.consultant_dialog import ConsultantDialog
 from dialogs.i18n import Catalogue
 from dialogs.my_referrals_dialog import FLOW as ADD_INFORMATION
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import FLOW as REFERRAL
 from dialogs.referral.referral_dialog import ReferralDialog
+from dialogs.statistics_dialog import StatisticsDialog
+from dialogs.training.training_dialog import TrainingDialog
 from dialogs.turn import Incoming, Outcome
 
 State = dict[str, Any]
@@ -28,10 +31,16 @@ class MainDialog:
         *,
         referral: ReferralDialog,
         my_referrals: MyReferralsDialog,
+        training: TrainingDialog | None = None,
+        consultant: ConsultantDialog | None = None,
+        statistics: StatisticsDialog | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._referral = referral
         self._my_referrals = my_referrals
+        self._training = training
+        self._consultant = consultant
+        self._statistics = statistics
         self._commands = CommandRecogniser(catalogue, GLOBAL_COMMANDS + MENU_COMMANDS)
 
     def welcome(self, language: str, *, conversation_type: str = "personal") -> Outcome:
@@ -44,7 +53,14 @@ class MainDialog:
     async def handle(self, incoming: Incoming, state: State) -> Outcome:
         """Answer one turn. `state` is the conversation's saved state, changed in place."""
         if incoming.verb:
+            if self._consultant is not None and self._consultant.handles(incoming.verb):
+                return await self._consultant.execute(incoming)
+            if self._statistics is not None and self._statistics.handles(incoming.verb):
+                return await self._statistics.execute(incoming)
             return self._execute(incoming, state)
+        if self._training is not None and incoming.value and "training" in incoming.value:
+            # Training's card buttons work whatever else is going on; they never touch a draft.
+            return await self._training.on_action(incoming, state)
         command = self._command_of(incoming)
         flow = state.get("flow")
         if flow == REFERRAL:
@@ -52,6 +68,25 @@ class MainDialog:
             return await self._referral.handle(incoming, state)
         if flow == ADD_INFORMATION and command not in ("cancel", "help"):
             return await self._my_referrals.handle(incoming, state)
+        if self._consultant is not None:
+            # Consultant and admin commands ("min kø", "sag BEK-…", "registrer VINK").
+            answer = await self._consultant.handle_text(incoming)
+            if answer is not None:
+                return answer
+        if self._statistics is not None and self._statistics.recognises(incoming):
+            # The admins' annual figures ("statistik"); refused politely for anyone else.
+            return await self._statistics.show(incoming)
+        if self._training is not None:
+            stem_only = (
+                command is not None
+                and incoming.value is None
+                and self._commands.recognise(incoming.text, stems=False) is None
+            )
+            answer = await self._training.route(
+                incoming, state, command=command, stem_only=stem_only
+            )
+            if answer is not None:
+                return answer
         if command in PERSONAL_ONLY and incoming.conversation_type != "personal":
             # Case content never goes into a chat other people can read.
             return Outcome().say(self._catalogue.text(incoming.language, "referral.personal_only"))

@@ -30,6 +30,9 @@ class Incoming:
     value: dict[str, Any] | None = None  # Action.Submit data
     verb: str | None = None  # Action.Execute verb (invoke adaptiveCard/action)
     correlation_id: str = "-"  # shown to the user as an error code when something fails
+    # Teams channels only: the team and the channel (not the thread) the message came from.
+    team_id: str | None = None
+    channel_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

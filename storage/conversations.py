@@ -29,6 +29,7 @@ class StoredReference:
     reference: dict[str, Any]
     installed: bool
     updated_at: datetime
+    user_pseudonym: str | None = None
 
 
 def _row_to_reference(row: Any) -> StoredReference:
@@ -44,6 +45,7 @@ def _row_to_reference(row: Any) -> StoredReference:
         reference=json.loads(row.reference),
         installed=row.installed,
         updated_at=row.updated_at,
+        user_pseudonym=row.user_pseudonym,
     )
 
 
@@ -64,6 +66,7 @@ class ConversationReferences:
         team_id: str | None = None,
         channel_id: str | None = None,
         installed: bool = True,
+        user_pseudonym: str | None = None,
     ) -> None:
         """Insert or refresh the reference (service URLs change; the newest wins)."""
         fields = {
@@ -71,6 +74,7 @@ class ConversationReferences:
             "tenant_id": tenant_id,
             "user_id": user_id,
             "user_aad_object_id": user_aad_object_id,
+            "user_pseudonym": user_pseudonym,
             "team_id": team_id,
             "channel_id": channel_id,
             "service_url": service_url,
@@ -111,6 +115,23 @@ class ConversationReferences:
             select(_TABLE)
             .where(
                 _TABLE.c.user_aad_object_id == user_aad_object_id,
+                _TABLE.c.conversation_type == "personal",
+                _TABLE.c.installed.is_(True),
+            )
+            .order_by(_TABLE.c.updated_at.desc())
+            .limit(1)
+        )
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+        return _row_to_reference(row) if row else None
+
+    async def personal_chat_of_pseudonym(self, user_pseudonym: str) -> StoredReference | None:
+        """The 1:1 chat of the user with this pseudonym (`Cipher.pseudonym` of their Entra
+        object id): how a referral's employee is reached without storing who they are."""
+        query = (
+            select(_TABLE)
+            .where(
+                _TABLE.c.user_pseudonym == user_pseudonym,
                 _TABLE.c.conversation_type == "personal",
                 _TABLE.c.installed.is_(True),
             )

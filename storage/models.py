@@ -35,6 +35,9 @@ class ConversationReferenceRow(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     user_id: Mapped[str | None] = mapped_column(String(256))
     user_aad_object_id: Mapped[str | None] = mapped_column(String(64))
+    # HMAC of the user's Entra object id (storage.crypto): finds a referral's 1:1 chat from
+    # its `employee_pseudonym` without storing who filed it (migration 0003).
+    user_pseudonym: Mapped[str | None] = mapped_column(String(64))
     team_id: Mapped[str | None] = mapped_column(String(512))
     channel_id: Mapped[str | None] = mapped_column(String(512))
     service_url: Mapped[str] = mapped_column(String(512))
@@ -45,6 +48,7 @@ class ConversationReferenceRow(Base):
     __table_args__ = (
         Index("ix_conversation_references_user", "user_aad_object_id", "conversation_type"),
         Index("ix_conversation_references_team", "team_id"),
+        Index("ix_conversation_references_pseudonym", "user_pseudonym", "conversation_type"),
     )
 
 
@@ -97,6 +101,16 @@ class ReferralRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     respond_by: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The consultant side (migration 0003). `unit_since`: when it arrived in its current unit
+    # (NULL = created_at); reminders count from there and are sent once each.
+    unit_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_by_name: Mapped[str | None] = mapped_column(String(256))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         UniqueConstraint("year", "sequence", name="uq_referrals_year_sequence"),
@@ -147,6 +161,9 @@ class OutboxRow(Base):
     available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Migration 0003: ids the delivery needs (JSON, never content) and the last error's code.
+    payload: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_outbox_pending", "delivered_at", "available_at"),)
 
@@ -160,3 +177,6 @@ class GateAnswerRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+from storage import consultant_models, training_models  # noqa: E402,F401

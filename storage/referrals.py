@@ -10,6 +10,7 @@ identifying columns left empty from the start.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,7 @@ class ReferralListItem:
 class Referrals:
     engine: AsyncEngine
     cipher: Cipher
+    on_outbox: Callable[[], None] | None = None  # wakes the delivery job after a commit
     _dialect: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,6 +114,8 @@ class Referrals:
                     attempts=0,
                 )
             )
+        if self.on_outbox is not None:
+            self.on_outbox()
         return FiledReferral(referral_id, reference, now, new.unit, new.respond_by)
 
     async def _next_sequence(self, connection: AsyncConnection, year: int) -> int:
@@ -228,6 +232,7 @@ class Referrals:
                     referral_id=row.id,
                     unit=row.unit,
                     idempotency_key=f"addition:{addition_id}",
+                    payload=json.dumps({"addition_id": addition_id}),
                     created_at=now,
                     available_at=now,
                     attempts=0,
@@ -236,6 +241,8 @@ class Referrals:
             await connection.execute(
                 update(REFERRALS).where(REFERRALS.c.id == row.id).values(updated_at=now)
             )
+        if self.on_outbox is not None:
+            self.on_outbox()
         return True
 
     async def record_gate(self, kind: str, *, now: datetime) -> None:

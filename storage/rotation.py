@@ -31,7 +31,9 @@ ENCRYPTED_COLUMNS: list[EncryptedColumn] = [
     EncryptedColumn("referrals", "employee_name_enc", "referral.employee_name"),
     EncryptedColumn("referrals", "employee_contact_enc", "referral.employee_contact"),
     EncryptedColumn("referral_additions", "text_enc", "referral.addition"),
+    EncryptedColumn("referral_messages", "text_enc", "referral.message"),
     EncryptedColumn("bot_state", "document", "bot_state.document", key="key"),
+    EncryptedColumn("training_signups", "participant_name_enc", "training.participant_name"),
 ]
 
 
