@@ -38,7 +38,9 @@ from dialogs.main_dialog import MainDialog
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import ReferralDialog
 from dialogs.statistics_dialog import StatisticsDialog
+from domain.retention import months_before
 from domain.routing import DEFAULT_RULES_PATH, RuleTable, load_rules
+from storage import retention
 from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage, delete_stale
 from storage.conversations import ConversationReferences
@@ -104,9 +106,24 @@ def housekeeping_jobs(
     async def forget_old_activity_ids(now: datetime) -> int:
         return await processed.prune(older_than=timedelta(days=1), now=now)
 
+    async def reduce_closed_referrals(now: datetime) -> int:
+        return await retention.reduce_closed_referrals(
+            engine,
+            closed_before=months_before(now, settings.closed_referral_retention_months),
+            now=now,
+            delete_all=settings.closed_referral_retention_action == "delete",
+        )
+
+    async def delete_old_audit(now: datetime) -> int:
+        return await retention.delete_old_audit(
+            engine, before=months_before(now, settings.audit_retention_months)
+        )
+
     return [
         Job("delete_abandoned_drafts", delete_abandoned_drafts, interval_seconds=3600),
         Job("forget_old_activity_ids", forget_old_activity_ids, interval_seconds=3600),
+        Job("reduce_closed_referrals", reduce_closed_referrals, 6 * 3600, batch_size=500),
+        Job("delete_old_audit", delete_old_audit, 6 * 3600, batch_size=5000),
     ]
 
 

@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     bot_openid_metadata_url: str = Field(
         "", validation_alias=AliasChoices("BOT_OPENID_METADATA_URL", "bot_openid_metadata_url")
     )
+    closed_referral_retention_months: int = Field(
+        12,
+        ge=1,
+        validation_alias=AliasChoices(
+            "CLOSED_REFERRAL_RETENTION_MONTHS", "closed_referral_retention_months"
+        ),
+    )
+    closed_referral_retention_action: Literal["reduce", "delete"] = Field(
+        "reduce",
+        validation_alias=AliasChoices(
+            "CLOSED_REFERRAL_RETENTION_ACTION", "closed_referral_retention_action"
+        ),
+    )
+    audit_retention_months: int = Field(
+        36, ge=1, validation_alias=AliasChoices("AUDIT_RETENTION_MONTHS", "audit_retention_months")
+    )
     workers_enabled: bool = Field(
         True, validation_alias=AliasChoices("WORKERS_ENABLED", "workers_enabled")
     )

@@ -111,6 +111,8 @@ class ReferralRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Retention (migration 0005): when the closed referral was reduced to statistics.
+    reduced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         UniqueConstraint("year", "sequence", name="uq_referrals_year_sequence"),

@@ -47,3 +47,13 @@ async def test_drafts_untouched_for_30_days_are_deleted(
     await bot.post(a.message("nej", service_url=connector.url))
     sent = await connector.wait_for_sent(3)
     assert sent[1]["text"] == TEXT("da", "unknown.text")  # the draft is gone
+
+
+async def test_the_retention_jobs_run_on_the_bots_clock(start_bot: StartBot) -> None:
+    clock = Clock()
+    bot = await start_bot(clock=clock, workers_enabled=False)
+    workers = bot.app[WORKERS]
+    names = {job.name for job in workers.jobs}
+    assert {"delete_abandoned_drafts", "reduce_closed_referrals", "delete_old_audit"} <= names
+    assert await workers.run_once("reduce_closed_referrals") == 0
+    assert await workers.run_once("delete_old_audit") == 0
