@@ -35,6 +35,7 @@ from bot.training_setup import TRAINING, TRAINING_DELIVERY, TRAINING_SENDER, bui
 from bot.workers import Job, Workers
 from dialogs.i18n import default_catalogue
 from dialogs.main_dialog import MainDialog
+from dialogs.my_data_dialog import MyDataDialog
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import ReferralDialog
 from dialogs.statistics_dialog import StatisticsDialog
@@ -190,6 +191,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             clock=clock,
             audit=consultant.audit,
         ),
+        my_data=MyDataDialog(catalogue, referrals, training.training, clock=clock),
     )
     bot = TeamsBot(
         catalogue=catalogue,

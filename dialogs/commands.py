@@ -20,6 +20,8 @@ MENU_COMMANDS: tuple[str, ...] = (
     "help",
 )
 GLOBAL_COMMANDS: tuple[str, ...] = ("cancel", "help")
+# Understood everywhere, shown in the help text rather than as welcome-card buttons.
+PRIVACY_COMMANDS: tuple[str, ...] = ("my_data", "erase_my_data")
 
 
 @dataclass(frozen=True, slots=True)

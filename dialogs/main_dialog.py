@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from dialogs.cards import render
-from dialogs.commands import GLOBAL_COMMANDS, MENU_COMMANDS, CommandRecogniser
+from dialogs.commands import GLOBAL_COMMANDS, MENU_COMMANDS, PRIVACY_COMMANDS, CommandRecogniser
 from dialogs.consultant.consultant_dialog import ConsultantDialog
 from dialogs.i18n import Catalogue
+from dialogs.my_data_dialog import MyDataDialog
 from dialogs.my_referrals_dialog import FLOW as ADD_INFORMATION
 from dialogs.my_referrals_dialog import MyReferralsDialog
 from dialogs.referral.referral_dialog import FLOW as REFERRAL
@@ -21,7 +22,9 @@ from dialogs.training.training_dialog import TrainingDialog
 from dialogs.turn import Incoming, Outcome
 
 State = dict[str, Any]
-PERSONAL_ONLY = frozenset({"referral", "my_referrals", "add_information"})
+PERSONAL_ONLY = frozenset(
+    {"referral", "my_referrals", "add_information", "my_data", "erase_my_data"}
+)
 
 
 class MainDialog:
@@ -34,6 +37,7 @@ class MainDialog:
         training: TrainingDialog | None = None,
         consultant: ConsultantDialog | None = None,
         statistics: StatisticsDialog | None = None,
+        my_data: MyDataDialog | None = None,
     ) -> None:
         self._catalogue = catalogue
         self._referral = referral
@@ -41,7 +45,10 @@ class MainDialog:
         self._training = training
         self._consultant = consultant
         self._statistics = statistics
-        self._commands = CommandRecogniser(catalogue, GLOBAL_COMMANDS + MENU_COMMANDS)
+        self._my_data = my_data
+        self._commands = CommandRecogniser(
+            catalogue, GLOBAL_COMMANDS + MENU_COMMANDS + PRIVACY_COMMANDS
+        )
 
     def welcome(self, language: str, *, conversation_type: str = "personal") -> Outcome:
         """The card on install: in a personal chat, a group chat, or a team's channel."""
@@ -62,6 +69,8 @@ class MainDialog:
             # Training's card buttons work whatever else is going on; they never touch a draft.
             return await self._training.on_action(incoming, state)
         command = self._command_of(incoming)
+        if self._my_data is not None and self._my_data.is_confirming(state):
+            return await self._my_data.confirm(incoming, state)
         flow = state.get("flow")
         if flow == REFERRAL:
             # The referral dialog handles cancel (with confirmation) and help for its steps.
@@ -92,6 +101,10 @@ class MainDialog:
             return Outcome().say(self._catalogue.text(incoming.language, "referral.personal_only"))
         if command == "referral":
             return self._referral.start(incoming, state)
+        if command == "my_data" and self._my_data is not None:
+            return await self._my_data.show(incoming, state)
+        if command == "erase_my_data" and self._my_data is not None:
+            return self._my_data.ask_to_erase(incoming, state)
         if command == "my_referrals":
             return await self._my_referrals.show_list(incoming)
         if command == "add_information":
@@ -138,14 +151,21 @@ class MainDialog:
         return outcome.show(self._help_card(language))
 
     def _menu(self, language: str) -> dict[str, Any]:
+        """`commands`: the buttons (Teams shows at most six actions on a card); `all_commands`:
+        everything the help card lists, including the privacy commands."""
         text = self._catalogue.text
-        return {
-            "commands": [
+
+        def described(names: tuple[str, ...]) -> list[dict[str, str]]:
+            return [
                 {
                     "cmd": name,
                     "title": text(language, f"commands.{name}.title"),
                     "description": text(language, f"commands.{name}.description"),
                 }
-                for name in (*MENU_COMMANDS, "cancel")
+                for name in names
             ]
+
+        return {
+            "commands": described((*MENU_COMMANDS, "cancel")),
+            "all_commands": described((*MENU_COMMANDS, *PRIVACY_COMMANDS, "cancel")),
         }

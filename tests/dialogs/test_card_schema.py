@@ -27,7 +27,7 @@ _COMMANDS = [
     {"cmd": "cancel", "title": "Annuller", "description": 'Stop det du er i gang med ("annuller")'},
 ]
 SAMPLE_VALUES: dict[str, dict[str, Any]] = {
-    "help": {"commands": _COMMANDS},
+    "help": {"commands": _COMMANDS, "all_commands": _COMMANDS},
     "notice": {"message": 'Den knap kender jeg ikke. Skriv **"hjælp"** & prøv igen.'},
     "welcome": {"commands": _COMMANDS},
     "welcome_group": {},
