@@ -54,3 +54,15 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from bot.app import create_app\nimport botbuilder.core\n")
     assert {"bot", "botbuilder"} <= imports_of(bad)
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from bot.settings import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for name, field in Settings.model_fields.items():
+        alias = field.validation_alias.choices[0] if field.validation_alias else name  # type: ignore[union-attr]
+        if f"`{alias}`" not in readme:
+            missing.append(str(alias))
+    assert missing == []
