@@ -134,7 +134,11 @@ def _line(table: Table, labels: Labels) -> Figure:
                     color=colour,
                 )
     axes.set_xticks(range(len(ticks)), ticks)
-    axes.set_ylim(bottom=0)
+    highest = max(
+        (v.number for _, values in _series(table) for v in values if v.number is not None),
+        default=0.0,
+    )
+    axes.set_ylim(0, max(5.0, highest * 1.12))
     axes.set_xlabel(labels.text("report", "months_axis"))
     axes.set_ylabel(labels.text("report", "count_axis"))
     axes.grid(axis="y", color="#d0d0d0", linewidth=0.6)

@@ -32,6 +32,7 @@ from domain.working_days import COPENHAGEN, DEFAULT_CALENDAR, WorkingCalendar
 
 K = TypeVar("K", bound=Hashable)  # a published figure
 H = TypeVar("H", bound=Hashable)  # a cell
+ANCHOR = date(2000, 1, 3)  # where working-time positions are 0
 THRESHOLD = 5  # counts of 1 to THRESHOLD-1 are protected; statistics need THRESHOLD values
 
 
@@ -472,12 +473,10 @@ class WorkingTime:
         return self.position(end) - self.position(start)
 
     def _seconds_before(self, day: date) -> float:
-        if self._first is None or day < self._first:
-            last = self._last_day() if self._first is not None else day
-            self._build(day - timedelta(days=31), max(last, day))
-        elif day > self._last_day():
-            assert self._first is not None
-            self._build(self._first, day + timedelta(days=366))
+        if self._first is None or not self._first <= day <= self._last_day():
+            first = day if self._first is None else min(day, self._first)
+            last = day if self._first is None else max(day, self._last_day())
+            self._build(first - timedelta(days=366), last + timedelta(days=366))
         assert self._first is not None
         return self._before[(day - self._first).days]
 
@@ -486,13 +485,17 @@ class WorkingTime:
         return self._first + timedelta(days=len(self._before) - 1)
 
     def _build(self, first: date, last: date) -> None:
-        self._first, self._before = first, []
-        total, day = 0.0, first
+        """Working seconds from ANCHOR to the start of each day (negative before it), so a
+        position stays the same when the table grows."""
+        first, last = min(first, ANCHOR), max(last, ANCHOR)
+        before, total, day = [], 0.0, first
         while day <= last:
-            self._before.append(total)
+            before.append(total)
             if self._calendar.is_working_day(day):
                 total += self._day_seconds
             day += timedelta(days=1)
+        at_anchor = before[(ANCHOR - first).days]
+        self._first, self._before = first, [seconds - at_anchor for seconds in before]
 
 
 # --- headline figures -------------------------------------------------------------------------

@@ -142,9 +142,9 @@ def year_2026() -> list[Case]:
     )  # fmt: skip
     for day in (7, 14, 21):
         cases.append(
-            Case("B", cph(2026, 9, day, 9)).claim(cph(2026, 9, day, 11)).close(
-                cph(2026, 9, day, 13), "advice_given"
-            )
+            Case("B", cph(2026, 9, day, 9))
+            .claim(cph(2026, 9, day, 11))
+            .close(cph(2026, 9, day, 13), "advice_given")
         )
     # C+: SSP+, February; one reminded, one reminded and escalated.
     cases.append(
@@ -174,9 +174,9 @@ def year_2026() -> list[Case]:
         .transfer(cph(2026, 10, 12, 12), "vink").claim(cph(2026, 10, 12, 13))
     )  # fmt: skip
     cases.append(
-        Case("C", cph(2026, 10, 19, 9)).claim(cph(2026, 10, 19, 10)).close(
-            cph(2026, 10, 21, 9), "ssp_local_committee"
-        )
+        Case("C", cph(2026, 10, 19, 9))
+        .claim(cph(2026, 10, 19, 10))
+        .close(cph(2026, 10, 21, 9), "ssp_local_committee")
     )
     # D: filed in the evening; one claimed next morning and closed, two never claimed.
     cases.append(
@@ -216,7 +216,9 @@ async def file_cases(engine: AsyncEngine, cases: list[Case]) -> None:
     for number, case in enumerate(sorted(cases, key=lambda c: c.filed)):
         fields = dict(GROUPS[case.group])
         fields.setdefault("residence", "yes")
-        fields.setdefault("crime_status", "concrete_plan" if fields["has_serious_sign"] else "none_known")
+        fields.setdefault(
+            "crime_status", "concrete_plan" if fields["has_serious_sign"] else "none_known"
+        )
         named = fields["mode"] == "named"
         new = NewReferral(
             **fields,

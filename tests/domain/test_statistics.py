@@ -337,7 +337,7 @@ def cph(*parts: int) -> datetime:
         (cph(2026, 3, 7, 12), cph(2026, 3, 9, 9), 0.125),  # Saturday → Monday 09:00
         (cph(2026, 4, 2, 10), cph(2026, 4, 7, 10), 0.25),  # Maundy Thursday → after Easter
         (cph(2026, 11, 2, 20), cph(2026, 11, 3, 9), 0.125),  # evening → next morning
-        (cph(2026, 12, 23, 15), cph(2027, 1, 4, 9), 1.25),  # Christmas and New Year closed
+        (cph(2026, 12, 23, 15), cph(2027, 1, 4, 9), 3.25),  # 24, 25 and 31 Dec, 1 Jan closed
         (cph(2026, 3, 27, 15), cph(2026, 3, 30, 9), 0.25),  # across the change to summer time
     ],
 )
