@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -80,4 +81,26 @@ def test_the_service_refuses_to_start_with_a_clear_message() -> None:
     )
     assert result.returncode == 2
     assert "MicrosoftAppPassword is empty or a placeholder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_routing_table_stops_the_start_naming_the_line(tmp_path: Path) -> None:
+    broken = tmp_path / "rules.yaml"
+    broken.write_text(
+        "rules:\n  - id: acute\n    when: {acute: true}\n    outcome: acute\n"
+        "    reason: routing.reason.acute\n  - id: oops\n    when: {colour: blue}\n"
+        "    outcome: route\n",
+        encoding="utf-8",
+    )
+    env = {
+        "ROUTING_RULES_PATH": str(broken),
+        "DATA_DIR": str(tmp_path),
+        "PATH": "/usr/bin",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'b.db'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "Routing rules error" in result.stderr and "line 6" in result.stderr
     assert "Traceback" not in result.stderr

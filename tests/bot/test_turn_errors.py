@@ -66,3 +66,24 @@ async def test_a_failing_turn_apologises_logs_an_id_and_can_be_redelivered(
     await running_bot.post(incoming)
     sent = await connector.wait_for_sent(3)
     assert sent[1]["text"] == TEXT("en", "unknown.text")
+
+
+async def test_after_a_failed_turn_the_dialog_continues_where_it_was(
+    running_bot: RunningBot, connector: FakeConnector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await running_bot.post(a.message("ny bekymring", service_url=connector.url))
+    await connector.wait_for_sent(1)
+    real_handle = MainDialog.handle
+
+    async def broken(self: MainDialog, incoming: Any, state: Any) -> Any:
+        state["answers"]["acute"] = "garbage"  # a half-done change must not be saved
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(MainDialog, "handle", broken)
+    await running_bot.post(a.message("nej", service_url=connector.url))
+    await connector.wait_for_sent(2)  # the apology
+    monkeypatch.setattr(MainDialog, "handle", real_handle)
+    await running_bot.post(a.message("nej", service_url=connector.url))
+    sent = await connector.wait_for_sent(3)
+    card = sent[-1]["attachments"][0]["content"]
+    assert TEXT("da", "referral.step.mode.prompt") in card["fallbackText"]
