@@ -122,6 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     except RuleTableError as exc:
         print(f"Routing rules error: {exc}", file=sys.stderr)
         return 2
+    async def freeze_start_up_objects(_: web.Application) -> None:
+        # Everything built at start-up lives as long as the process: move it out of the
+        # collector's sight, so a full collection scans only what turns allocate
+        # (docs/performance.md, fix 3). Here, not in create_app: tests build many apps.
+        import gc
+
+        gc.collect()
+        gc.freeze()
+
+    app.on_startup.append(freeze_start_up_objects)
     web.run_app(
         app,
         host=settings.bind_host,
