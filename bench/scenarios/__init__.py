@@ -12,6 +12,7 @@ from bench.scenarios import (
     harness_floor,
     my_referrals_query,
     referral_dialog,
+    report_generation,
     teams_limits,
 )
 
@@ -22,6 +23,7 @@ SCENARIOS: list[Scenario] = [
     referral_dialog.POSTGRES,
     my_referrals_query.SCENARIO,
     teams_limits.SCENARIO,
+    report_generation.SCENARIO,
 ]
 
 PENDING: list[Pending] = [
@@ -33,5 +35,4 @@ PENDING: list[Pending] = [
         "Announcement to 10,000 subscribers within Teams' rate limits",
         "announcements and proactive fan-out",
     ),
-    Pending("report_generation", "Report generation time", "annual/period reports (lead)"),
 ]
