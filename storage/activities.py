@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,16 +17,24 @@ class ProcessedActivities:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        self._autocommit = engine.dialect.name == "postgresql"
+        # Built once: constructing a Core statement and its cache key costs more than running it.
+        self._claim = (
+            self._insert(_TABLE)
+            .values(activity_key=bindparam("k"), received_at=bindparam("t"))
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.activity_key])
+        )
 
     async def claim(self, activity_key: str) -> bool:
         """Record the activity as being handled. False if it was already claimed: a duplicate."""
-        statement = (
-            self._insert(_TABLE)
-            .values(activity_key=activity_key, received_at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=[_TABLE.c.activity_key])
-        )
-        async with self._engine.begin() as connection:
-            result = await connection.execute(statement)
+        async with self._engine.connect() as connection:
+            if self._autocommit:  # one statement: no BEGIN/COMMIT round trips
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await connection.execute(
+                self._claim, {"k": activity_key, "t": datetime.now(UTC)}
+            )
+            if not self._autocommit:
+                await connection.commit()
         return result.rowcount == 1
 
     async def release(self, activity_key: str) -> None:

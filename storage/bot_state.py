@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonpickle
 from botbuilder.core import Storage
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -78,6 +78,38 @@ class SqlStorage(Storage):
         self._dialect = engine.dialect.name
         self._cipher = cipher
         self._clock = clock
+        # Statements built once, values bound per call: building a Core statement (and its
+        # cache key) each call costs more than executing it.
+        columns = (_TABLE.c.key, _TABLE.c.codec, _TABLE.c.document, _TABLE.c.etag)
+        self._read_one = select(*columns).where(_TABLE.c.key == bindparam("k"))
+        self._read_many = select(*columns).where(
+            _TABLE.c.key.in_(bindparam("keys", expanding=True))
+        )
+        values: dict[str, Any] = {
+            "codec": bindparam("codec"),
+            "document": bindparam("document"),
+            "etag": bindparam("etag"),
+            "updated_at": bindparam("updated_at"),
+        }
+        self._update_if = (
+            update(_TABLE)
+            .where(_TABLE.c.key == bindparam("k"), _TABLE.c.etag == bindparam("expected"))
+            .values(**values)
+        )
+        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
+        self._upsert_one = (
+            dialect_insert(_TABLE)
+            .values(key=bindparam("k"), **values)
+            .on_conflict_do_update(
+                index_elements=[_TABLE.c.key],
+                set_={name: getattr(dialect_insert(_TABLE).excluded, name) for name in values},
+            )
+        )
+        self._insert_one = (
+            dialect_insert(_TABLE)
+            .values(key=bindparam("k"), **values)
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.key])
+        )
 
     def _seal(self, codec: str, document: str) -> tuple[str, str]:
         if self._cipher is None:
@@ -98,11 +130,14 @@ class SqlStorage(Storage):
         wanted = list(keys)
         if not wanted:
             return {}
-        query = select(_TABLE.c.key, _TABLE.c.codec, _TABLE.c.document, _TABLE.c.etag).where(
-            _TABLE.c.key.in_(wanted)
-        )
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
+            if self._dialect == "postgresql":  # one statement: no BEGIN/ROLLBACK round trips
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if len(wanted) == 1:
+                result = await connection.execute(self._read_one, {"k": wanted[0]})
+            else:
+                result = await connection.execute(self._read_many, {"keys": wanted})
+            rows = result.all()
         return {row.key: self._open(row.codec, row.document, row.etag) for row in rows}
 
     async def write(self, changes: Mapping[str, Any]) -> None:
@@ -124,18 +159,16 @@ class SqlStorage(Storage):
                     "updated_at": now,
                 }
                 if expected is None or expected == "*":
-                    await connection.execute(self._upsert(key, fields))
+                    await connection.execute(self._upsert_one, {"k": key, **fields})
                     continue
                 result = await connection.execute(
-                    update(_TABLE)
-                    .where(_TABLE.c.key == key, _TABLE.c.etag == expected)
-                    .values(**fields)
+                    self._update_if, {"k": key, "expected": expected, **fields}
                 )
                 if result.rowcount == 1:
                     continue
                 # Not stored (e.g. deleted since it was read): create it, unless another writer
                 # has it by now. A plain INSERT would raise IntegrityError in that race.
-                created = await connection.execute(self._insert_if_absent(key, fields))
+                created = await connection.execute(self._insert_one, {"k": key, **fields})
                 if created.rowcount != 1:
                     raise ETagConflict(f"eTag conflict on {key!r}")
 
@@ -147,16 +180,6 @@ class SqlStorage(Storage):
             return
         async with self._engine.begin() as connection:
             await connection.execute(delete(_TABLE).where(_TABLE.c.key.in_(doomed)))
-
-    def _upsert(self, key: str, fields: dict[str, Any]) -> Any:
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(_TABLE).values(key=key, **fields)
-        return statement.on_conflict_do_update(index_elements=[_TABLE.c.key], set_=fields)
-
-    def _insert_if_absent(self, key: str, fields: dict[str, Any]) -> Any:
-        dialect_insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        statement = dialect_insert(_TABLE).values(key=key, **fields)
-        return statement.on_conflict_do_nothing(index_elements=[_TABLE.c.key])
 
 
 async def delete_stale(engine: AsyncEngine, *, prefix: str, older_than: datetime) -> int:
