@@ -46,9 +46,9 @@ def debug_logs() -> Iterator[list[str]]:
 
 
 async def test_a_full_referral_at_debug_level_logs_no_content(
-    start_bot: StartBot, connector: FakeConnector, debug_logs: list[str]
+    start_bot: StartBot, connector: FakeConnector, debug_logs: list[str], database_url: str
 ) -> None:
-    bot = await start_bot(log_level="DEBUG")
+    bot = await start_bot(log_level="DEBUG", database_url=database_url)
     sender = a.user(3, name=f"Mette {MARKERS[0]}")
     answers = [
         "ny bekymring",

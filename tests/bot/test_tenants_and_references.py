@@ -14,9 +14,9 @@ TEXT = default_catalogue().text
 
 
 async def test_an_activity_from_another_tenant_is_refused_and_nothing_is_stored(
-    start_bot: StartBot, connector: FakeConnector
+    start_bot: StartBot, connector: FakeConnector, database_url: str
 ) -> None:
-    bot = await start_bot(allowed_tenant_ids="tenant-kk")
+    bot = await start_bot(allowed_tenant_ids="tenant-kk", database_url=database_url)
     foreign = a.message("ny bekymring", service_url=connector.url)
     foreign["channelData"]["tenant"]["id"] = "tenant-elsewhere"
     foreign["conversation"]["tenantId"] = "tenant-elsewhere"
