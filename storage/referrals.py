@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -275,8 +275,6 @@ def _json_or_none(value: dict[str, Any] | None) -> str | None:
 
 def _aware(moment: datetime) -> datetime:
     # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
-    from datetime import UTC
-
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

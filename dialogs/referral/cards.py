@@ -202,7 +202,7 @@ class ReferralCards:
                     "id": field.key,
                     "label": label,
                     "isRequired": not field.optional,
-                    "errorMessage": self._t(language, self._field_retry(step, field)),
+                    "errorMessage": self._t(language, self.retry_key(step, field)),
                     "maxLength": field.limit,
                     "isMultiline": field.kind == "text" and field.limit > 100,
                 }
@@ -220,7 +220,8 @@ class ReferralCards:
         ]
         return _card(body, actions, question)
 
-    def _field_retry(self, step: Step, field: Field) -> str:
+    def retry_key(self, step: Step, field: Field) -> str:
+        """The field's own retry text if the catalogue has one, else the step's."""
         key = f"referral.step.{step.id}.{field.key}.retry"
         return key if self._catalogue.has(key) else f"referral.step.{step.id}.retry"
 

@@ -273,20 +273,13 @@ class ReferralDialog:
             )
         minimum = MIN_DESCRIPTION if step.id == "description" else 2
         if len(text) < minimum or (field.key == "name" and any(c.isdigit() for c in text)):
-            raise InvalidAnswer(self._retry_key(step, field))
-
-    def _retry_key(self, step: Step, field: Field) -> str:
-        if step.kind == "form" and self._catalogue.has(
-            f"referral.step.{step.id}.{field.key}.retry"
-        ):
-            return f"referral.step.{step.id}.{field.key}.retry"
-        return f"referral.step.{step.id}.retry"
+            raise InvalidAnswer(self._cards.retry_key(step, field))
 
     def _year(self, text: str, step: Step, field: Field) -> int:
         said = normalise(text)
         this_year = self._clock().year
         if not (said.isdigit() and len(said) == 4 and this_year - 40 <= int(said) <= this_year - 3):
-            raise InvalidAnswer(self._retry_key(step, field))
+            raise InvalidAnswer(self._cards.retry_key(step, field))
         return int(said)
 
     def _form(self, incoming: Incoming, state: dict[str, Any], step: Step) -> bool:
