@@ -14,6 +14,12 @@ echo "== mypy"; .venv/bin/mypy
 echo "== pytest (unit, dialogs, HTTP, storage on SQLite and PostgreSQL)"
 .venv/bin/pytest -m "not e2e" "$@"
 
+echo "== pytest (the app over HTTP again, every conversation's state in PostgreSQL)"
+# The HTTP-level suites start the bot on SQLite by default; here on PostgreSQL. Tests that
+# already run on both databases (ids [sqlite]/[postgres]) are not repeated.
+TEST_APP_DATABASE=postgres .venv/bin/pytest tests/bot tests/consultant tests/training \
+  -m "not e2e and not postgres" -k "not sqlite" "$@"
+
 echo "== pytest (end-to-end through the Agents Playground, loopback only)"
 # The namespace has its own empty loopback: PostgreSQL is reached through its Unix socket.
 unshare -n sh -c 'ip link set lo up && exec "$@"' sh \

@@ -9,6 +9,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from storage.sqlite_inline import BUSY_TIMEOUT_MS, async_creator
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (`postgres://`, `postgresql://`) and pick the async driver."""
@@ -31,12 +33,14 @@ def _ensure_sqlite_directory(url: str) -> None:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the single writer; busy_timeout makes concurrent writers
-    # wait instead of failing with "database is locked"; foreign keys are off by default.
+    # WAL lets readers run beside the single writer; foreign keys are off by default.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # Short: with SQLite on the event loop (storage/sqlite_inline.py) the busy handler blocks
+    # the loop, and it only ever waits for another process; writers in this process queue
+    # on an asyncio lock instead.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
@@ -46,7 +50,16 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     url = normalise_url(url)
     if is_sqlite(url):
         _ensure_sqlite_directory(url)
-        engine = create_async_engine(url, echo=echo, pool_size=8, max_overflow=8)
+        # SQLite runs on the event loop, not in aiosqlite's threads (docs/performance.md, fix 1).
+        # The pool is as large as the number of coroutines that use the database at once, so
+        # a turn never waits behind a connection handed back one loop iteration late.
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            pool_size=16,
+            max_overflow=16,
+            async_creator=async_creator(url),
+        )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     # No pre-ping: it costs a round trip per checkout (three a turn). A connection dropped by a

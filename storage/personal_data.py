@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Base
@@ -28,15 +28,20 @@ class SignupHistory:
 async def signup_history(
     engine: AsyncEngine, participant_id: str, *, now: datetime
 ) -> SignupHistory:
+    # Two conditional counts, not GROUP BY (ends_at < :now): PostgreSQL sees the bound `now`
+    # in SELECT and in GROUP BY as two different expressions and refuses the query.
+    is_past = EVENTS.c.ends_at < now
     query = (
-        select(EVENTS.c.ends_at < now, func.count())
+        select(
+            func.coalesce(func.sum(case((is_past, 0), else_=1)), 0),
+            func.coalesce(func.sum(case((is_past, 1), else_=0)), 0),
+        )
         .select_from(SIGNUPS.join(EVENTS, EVENTS.c.id == SIGNUPS.c.event_id))
         .where(SIGNUPS.c.participant_id == participant_id)
-        .group_by(EVENTS.c.ends_at < now)
     )
     async with engine.connect() as connection:
-        counts = {bool(past): int(count) for past, count in (await connection.execute(query)).all()}
-    return SignupHistory(upcoming=counts.get(False, 0), past=counts.get(True, 0))
+        upcoming, past = (await connection.execute(query)).one()
+    return SignupHistory(upcoming=int(upcoming), past=int(past))
 
 
 async def forget_past_training(engine: AsyncEngine, participant_id: str, *, now: datetime) -> int:

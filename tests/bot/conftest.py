@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from aiohttp import web
 from bench.fake_connector import FakeConnector
 from bot.app import create_app
 from bot.settings import Settings
-from tests.support.db import sqlite_url
+from tests.support.db import POSTGRES_URL, reset_postgres, sqlite_url
 
 
 @pytest.fixture
@@ -59,9 +60,16 @@ async def start_bot(tmp_path: Path) -> AsyncIterator[StartBot]:
     runners: list[web.AppRunner] = []
     session = aiohttp.ClientSession()
 
+    default_url = sqlite_url(tmp_path)
+    if os.environ.get("TEST_APP_DATABASE") == "postgres":
+        # scripts/test.sh runs the app-level suites a second time with their state in
+        # PostgreSQL, so a query only PostgreSQL refuses cannot hide behind SQLite.
+        await reset_postgres()
+        default_url = POSTGRES_URL
+
     async def start(clock: Any = None, **overrides: Any) -> RunningBot:
         fields: dict[str, Any] = {
-            "database_url": sqlite_url(tmp_path),
+            "database_url": default_url,
             "send_max_backoff_seconds": 0.05,
         }
         fields.update(overrides)

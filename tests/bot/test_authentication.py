@@ -77,8 +77,9 @@ def token(
 
 
 @pytest.fixture
-async def production_bot(start_bot: StartBot, openid_url: str) -> RunningBot:
+async def production_bot(start_bot: StartBot, openid_url: str, database_url: str) -> RunningBot:
     return await start_bot(
+        database_url=database_url,
         app_id=APP_ID,
         app_password="a-real-looking-secret-value",
         app_tenant_id="tenant-kk",

@@ -41,10 +41,10 @@ def event(title: str, starts: datetime) -> EventData:
 
 
 async def test_my_data_shows_and_erases_what_may_be_erased(
-    start_bot: StartBot, connector: FakeConnector
+    start_bot: StartBot, connector: FakeConnector, database_url: str
 ) -> None:
     clock = Clock(NOW)
-    bot = await start_bot(clock=clock, workers_enabled=False)
+    bot = await start_bot(clock=clock, workers_enabled=False, database_url=database_url)
     me = ME["aadObjectId"]
     await bot.app[REFERRALS].file(
         NewReferral(
@@ -112,8 +112,10 @@ async def test_my_data_shows_and_erases_what_may_be_erased(
     assert names == 0
 
 
-async def test_saying_no_erases_nothing(start_bot: StartBot, connector: FakeConnector) -> None:
-    bot = await start_bot(workers_enabled=False)
+async def test_saying_no_erases_nothing(
+    start_bot: StartBot, connector: FakeConnector, database_url: str
+) -> None:
+    bot = await start_bot(workers_enabled=False, database_url=database_url)
     await bot.post(a.message("slet mine data", service_url=connector.url, sender=ME))
     await bot.post(a.message("nej", service_url=connector.url, sender=ME))
     assert (await connector.wait_for_sent(2))[-1]["text"] == T("da", "my_data.kept")
