@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NPM_STAMP := node_modules/.installed
 
-.PHONY: run test lint typecheck unit e2e package bench migrate seed clean
+.PHONY: run test lint typecheck audit unit e2e package bench migrate seed clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+audit: $(STAMP)
+	scripts/audit.sh
 
 package: $(STAMP)
 	$(PY) -m manifest.build --out build/vink-ssp-bot.zip

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything `make test` runs: lint, types, the unit/dialog/HTTP/storage suite (SQLite and the
-# real PostgreSQL on 127.0.0.1:5432), then the end-to-end suite through the Agents Playground
+# Everything `make test` runs: lint, types, the dependency audit (pip-audit against the shipped
+# advisory snapshot, security/), the unit/dialog/HTTP/storage suite (SQLite and the real
+# PostgreSQL on 127.0.0.1:5432), then the end-to-end suite through the Agents Playground
 # inside a network namespace that has nothing but loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,10 @@ fi
 
 echo "== ruff"; .venv/bin/ruff check .
 echo "== mypy"; .venv/bin/mypy
+echo "== dependency audit (pip-audit against the shipped advisory snapshot)"
+# Inside a network namespace with nothing but loopback: the audit asks no index and no
+# advisory service but the snapshot server it starts on 127.0.0.1 (security/audit.py).
+unshare -n sh -c 'ip link set lo up && exec scripts/audit.sh'
 echo "== pytest (unit, dialogs, HTTP, storage on SQLite and PostgreSQL)"
 .venv/bin/pytest -m "not e2e" "$@"
 
