@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from functools import cache
 from typing import Any
 
@@ -139,6 +140,12 @@ def _basic(type_name: str, value: Any) -> Any:
         raise ActivityShapeError(f"expected {type_name}") from exc
 
 
+# Full date and time, optional fraction (already cut to 6 digits), `Z` or a `±HH:MM` offset.
+_TEAMS_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
 def _parse_iso(value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise ActivityShapeError("expected an ISO-8601 timestamp")
@@ -149,6 +156,12 @@ def _parse_iso(value: Any) -> dt.datetime:
         if digits > 6:  # Python's datetime keeps microseconds; Teams sends up to 7 digits
             tail = tail[:6] + tail[digits:]
         text = f"{head}.{tail}"
+    if _TEAMS_TIMESTAMP.fullmatch(text):
+        # The shape Teams sends: the C parser gives what isodate gives, at a tenth of the cost.
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError as exc:  # e.g. month 13
+            raise ActivityShapeError("invalid ISO-8601 timestamp") from exc
     try:
         parsed = isodate.parse_datetime(text)
     except (ValueError, isodate.ISO8601Error) as exc:

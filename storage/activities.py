@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.driver_sql import DriverStatement, driver_connection, uses_driver_sql
 from storage.models import Base, ProcessedActivityRow
 
 _TABLE = Base.metadata.tables[ProcessedActivityRow.__tablename__]
@@ -24,9 +25,15 @@ class ProcessedActivities:
             .values(activity_key=bindparam("k"), received_at=bindparam("t"))
             .on_conflict_do_nothing(index_elements=[_TABLE.c.activity_key])
         )
+        # On the driver's own connection (storage/driver_sql.py).
+        self._driver = DriverStatement.of(engine, self._claim) if uses_driver_sql(engine) else None
 
     async def claim(self, activity_key: str) -> bool:
         """Record the activity as being handled. False if it was already claimed: a duplicate."""
+        if self._driver is not None:
+            values = {"k": activity_key, "t": datetime.now(UTC)}
+            async with driver_connection(self._engine) as driver:
+                return await driver.execute(self._driver, values) == 1
         async with self._engine.connect() as connection:
             if self._autocommit:  # one statement: no BEGIN/COMMIT round trips
                 await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.crypto import Cipher, DecryptionError
+from storage.driver_sql import DriverStatement, driver_connection, uses_driver_sql
 from storage.models import Base, BotStateRow
 
 _TABLE = Base.metadata.tables[BotStateRow.__tablename__]
@@ -110,6 +111,14 @@ class SqlStorage(Storage):
             .values(key=bindparam("k"), **values)
             .on_conflict_do_nothing(index_elements=[_TABLE.c.key])
         )
+        # A one-document read or write runs on the driver's own connection
+        # (storage/driver_sql.py); batches keep SQLAlchemy's transaction.
+        self._driver = uses_driver_sql(engine)
+        if self._driver:
+            self._driver_read = DriverStatement.of(engine, self._read_one)
+            self._driver_upsert = DriverStatement.of(engine, self._upsert_one)
+            self._driver_update_if = DriverStatement.of(engine, self._update_if)
+            self._driver_insert = DriverStatement.of(engine, self._insert_one)
 
     def _seal(self, codec: str, document: str) -> tuple[str, str]:
         if self._cipher is None:
@@ -130,6 +139,13 @@ class SqlStorage(Storage):
         wanted = list(keys)
         if not wanted:
             return {}
+        if self._driver and len(wanted) == 1:
+            async with driver_connection(self._engine) as driver:
+                row = await driver.fetchrow(self._driver_read, {"k": wanted[0]})
+            if row is None:
+                return {}
+            key, codec, document, etag = row
+            return {key: self._open(codec, document, etag)}
         async with self._engine.connect() as connection:
             if self._dialect == "postgresql":  # one statement: no BEGIN/ROLLBACK round trips
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -146,6 +162,10 @@ class SqlStorage(Storage):
         if not changes:
             return
         now = self._clock()
+        if self._driver and len(changes) == 1:
+            [(key, value)] = changes.items()
+            await self._write_one(key, value, now)
+            return
         async with self._engine.begin() as connection:
             for key, value in changes.items():
                 expected = _etag_of(value)
@@ -171,6 +191,29 @@ class SqlStorage(Storage):
                 created = await connection.execute(self._insert_one, {"k": key, **fields})
                 if created.rowcount != 1:
                     raise ETagConflict(f"eTag conflict on {key!r}")
+
+    async def _write_one(self, key: str, value: Any, now: datetime) -> None:
+        """One document without a transaction: each statement is atomic on its own, and the
+        outcome is that of some serial order (the eTag check is inside the UPDATE)."""
+        expected = _etag_of(value)
+        if expected == "":
+            raise ValueError(f"write refused for {key!r}: empty eTag")
+        codec, document = self._seal(*_encode(value))
+        fields = {
+            "k": key,
+            "codec": codec,
+            "document": document,
+            "etag": uuid.uuid4().hex,
+            "updated_at": now,
+        }
+        async with driver_connection(self._engine) as driver:
+            if expected is None or expected == "*":
+                await driver.execute(self._driver_upsert, fields)
+                return
+            if await driver.execute(self._driver_update_if, {**fields, "expected": expected}):
+                return
+            if await driver.execute(self._driver_insert, fields) != 1:
+                raise ETagConflict(f"eTag conflict on {key!r}")
 
     async def delete(self, keys: Iterable[str]) -> None:
         if keys is None:

@@ -126,3 +126,47 @@ def test_any_message_round_trips_like_msrest(text: str, value: Any, locale: str,
     theirs = Activity().deserialize(body)
     assert comparable(ours) == comparable(theirs)
     assert to_json(ours) == theirs.serialize()
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(1900, 1, 1),
+        max_value=dt.datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [
+                dt.UTC,
+                dt.timezone(dt.timedelta(hours=1)),
+                dt.timezone(dt.timedelta(hours=-9, minutes=-30)),
+            ]
+        ),
+    ),
+    digits=st.integers(0, 7),
+    zulu=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_timestamps_read_like_msrest(moment: dt.datetime, digits: int, zulu: bool) -> None:
+    """The fast path for Teams' timestamp shape (datetime.fromisoformat) against msrest's."""
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if digits:
+        text += "." + f"{moment.microsecond:06d}{moment.microsecond % 10}"[:digits]
+    offset = moment.utcoffset()
+    text += (
+        "Z"
+        if zulu and offset == dt.timedelta(0)
+        else moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+    )
+    body = {"type": "message", "timestamp": text, "localTimestamp": text}
+    ours = from_json(Activity, body)
+    theirs = Activity().deserialize(body)
+    assert ours.timestamp == theirs.timestamp
+    assert ours.local_timestamp == theirs.local_timestamp
+    assert ours.timestamp.utcoffset() == theirs.timestamp.utcoffset()
+    assert to_json(ours) == theirs.serialize()
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-13-01T10:00:00Z", "2026-02-30T10:00:00Z", "2026-11-27T25:00:00Z"]
+)
+def test_an_impossible_timestamp_is_refused(text: str) -> None:
+    with pytest.raises(ActivityShapeError):
+        from_json(Activity, {"type": "message", "timestamp": text})

@@ -1,0 +1,95 @@
+"""The hot statements on the driver's own connection (storage/driver_sql.py).
+
+The storage contract suite already runs `SqlStorage` on both databases (through this path for
+one-document reads and writes) and `ProcessedActivities` has its own tests; here: that the
+path is really taken, and that a PostgreSQL connection the server dropped is not handed out
+again, which SQLAlchemy cannot see for itself when the error comes from the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import bot_state
+from storage.activities import ProcessedActivities
+from storage.bot_state import ETagConflict, SqlStorage
+from storage.driver_sql import affected_rows
+from storage.engine import create_engine
+from storage.migrate import upgrade
+from tests.support.db import POSTGRES_URL, RUN_DATABASE, _admin, reset_postgres
+
+
+@pytest.fixture
+async def postgres_engine() -> AsyncIterator[AsyncEngine]:
+    await reset_postgres()
+    engine = create_engine(POSTGRES_URL)
+    await upgrade(engine)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def test_one_document_reads_and_writes_take_the_driver_path(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used = 0
+    real = bot_state.driver_connection
+
+    def counting(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+        nonlocal used
+        used += 1
+        return real(engine)
+
+    monkeypatch.setattr(bot_state, "driver_connection", counting)
+    storage = SqlStorage(engine)
+    await storage.write({"dialog/a": {"dialog": {"step": 1}}})
+    read = await storage.read(["dialog/a"])
+    await storage.write({"dialog/a": {"dialog": {"step": 2}, "e_tag": read["dialog/a"]["e_tag"]}})
+    with pytest.raises(ETagConflict):  # the old eTag is stale now
+        await storage.write(
+            {"dialog/a": {"dialog": {"step": 3}, "e_tag": read["dialog/a"]["e_tag"]}}
+        )
+    assert (await storage.read(["dialog/a"]))["dialog/a"]["dialog"] == {"step": 2}
+    assert used == 5
+
+
+@pytest.mark.postgres
+async def test_a_connection_the_server_dropped_is_replaced_not_reused(
+    postgres_engine: AsyncEngine,
+) -> None:
+    storage = SqlStorage(postgres_engine)
+    claims = ProcessedActivities(postgres_engine)
+    await storage.write({"dialog/a": {"dialog": {"step": 1}}})
+    # Warm the pool, then drop every connection of this database, as a server restart would.
+    for _ in range(3):
+        await storage.read(["dialog/a"])
+    terminate = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608 - the run's own database
+        f"WHERE datname = '{RUN_DATABASE}' AND pid <> pg_backend_pid()"
+    )
+    await _admin(terminate)
+
+    outcomes: list[str] = []
+    for attempt in range(12):
+        try:
+            if attempt % 2:
+                await claims.claim(f"activity-{attempt}")
+            else:
+                await storage.read(["dialog/a"])
+            outcomes.append("ok")
+        except Exception:  # the dropped connections fail once each
+            outcomes.append("failed")
+    # Each dead connection failed at most once, was thrown away, and the pool recovered.
+    assert outcomes.count("failed") <= 3
+    assert outcomes[-6:] == ["ok"] * 6
+
+
+@pytest.mark.parametrize(
+    ("status", "rows"), [("INSERT 0 1", 1), ("INSERT 0 0", 0), ("UPDATE 3", 3), ("", 0)]
+)
+def test_affected_rows_reads_asyncpg_command_status(status: str, rows: int) -> None:
+    assert affected_rows(status) == rows
