@@ -8,7 +8,6 @@ released (Teams' redelivery may succeed) and the user gets a short apology with 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -236,11 +235,9 @@ class TeamsBot(Bot):
         return f"{DIALOG_STATE_PREFIX}{activity.channel_id}/{activity.conversation.id}/{sender}"
 
     async def _run_dialog(self, incoming: Incoming, key: str) -> Outcome:
-        state, etag = await self._states.load(key)
-        before = json.dumps(state, sort_keys=True)
-        outcome = await self._dialog.handle(incoming, state)
-        if json.dumps(state, sort_keys=True) != before:
-            await self._states.save(key, state, etag)
+        loaded = await self._states.load(key)
+        outcome = await self._dialog.handle(incoming, loaded.state)
+        await self._states.save_if_changed(key, loaded)
         return outcome
 
     async def _on_message(self, turn_context: TurnContext) -> None:

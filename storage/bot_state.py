@@ -34,6 +34,36 @@ class ETagConflict(KeyError):
     """Another writer changed the document since it was read."""
 
 
+class JsonDocument(dict[str, Any]):
+    """A plain-JSON document as read, with the JSON text it was stored as (`text`).
+
+    A caller can tell whether a document changed by encoding it once and comparing texts
+    (bot/state.py). `write` never trusts `text`: the document may have been changed since.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: Mapping[str, Any], text: str) -> None:
+        super().__init__(value)
+        self.text = text
+
+
+class EncodedDocument(dict[str, Any]):
+    """A document to write whose JSON text (without the eTag) the caller has already
+    encoded with `encode_json`: `write` stores `text` instead of encoding it again."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, value: Mapping[str, Any], text: str) -> None:
+        super().__init__(value)
+        self.text = text
+
+
+def encode_json(plain: Mapping[str, Any]) -> str:
+    """The JSON text a plain document (without its eTag) is stored as."""
+    return json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+
+
 def _etag_of(value: Any) -> str | None:
     if isinstance(value, Mapping):
         return value.get("e_tag")
@@ -41,10 +71,12 @@ def _etag_of(value: Any) -> str | None:
 
 
 def _encode(value: Any) -> tuple[str, str]:
+    if isinstance(value, EncodedDocument):
+        return "json", value.text
     if isinstance(value, Mapping):
         plain = {k: v for k, v in value.items() if k != "e_tag"}
         try:
-            return "json", json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
+            return "json", encode_json(plain)
         except (TypeError, ValueError):
             pass
     return "jsonpickle", jsonpickle.encode(value, unpicklable=True, make_refs=False)
@@ -53,6 +85,8 @@ def _encode(value: Any) -> tuple[str, str]:
 def _decode(codec: str, document: str, etag: str) -> Any:
     if codec == "json":
         value: Any = json.loads(document)
+        if isinstance(value, dict):
+            value = JsonDocument(value, document)
     else:
         value = jsonpickle.decode(document)  # noqa: S301 - only documents we wrote ourselves
     if isinstance(value, dict):
