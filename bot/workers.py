@@ -82,5 +82,9 @@ class Workers:
                 log.exception("worker.failed", extra={"job": job.name})
             if job.batch_size and handled >= job.batch_size:
                 continue
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow the
+            # cancellation of `stop()` when it arrives as the wait ends, and the loop would
+            # then wait a whole interval more (a shutdown that hangs).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), job.interval_seconds)
+                async with asyncio.timeout(job.interval_seconds):
+                    await wake.wait()

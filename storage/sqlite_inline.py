@@ -105,8 +105,11 @@ class InlineConnection(aiosqlite.Connection):
             self._release_if_idle()
 
     async def _acquire(self) -> None:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
+        # arrives as the lock is granted, and a stopping worker would then run on.
         try:
-            await asyncio.wait_for(self._write_lock.acquire(), LOCK_TIMEOUT_S)
+            async with asyncio.timeout(LOCK_TIMEOUT_S):
+                await self._write_lock.acquire()
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
         self._holds_lock = True

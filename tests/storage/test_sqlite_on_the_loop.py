@@ -176,3 +176,31 @@ def test_each_event_loop_has_its_own_write_lock(tmp_path: Path) -> None:
 
     first, second = asyncio.run(lock_of()), asyncio.run(lock_of())
     assert first is not second
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 3])
+async def test_a_cancellation_that_arrives_as_the_lock_is_granted_is_not_lost(
+    tmp_path: Path, steps: int
+) -> None:
+    """Python 3.11's `asyncio.wait_for` returns the result and drops the cancellation when
+    both arrive together; a worker being stopped would then go on writing, and the app's
+    shutdown hung on it. The lock is waited for with `asyncio.timeout` instead: a cancel
+    the task accepted (it was not finished) always ends it with CancelledError."""
+    lock = asyncio.Lock()
+    connection = sqlite_inline.InlineConnection(
+        lambda: sqlite3.connect(tmp_path / "c.sqlite3", check_same_thread=False), lock
+    )
+    await connection
+    await lock.acquire()  # another writer holds it
+    waiting = asyncio.create_task(connection._acquire())
+    await asyncio.sleep(0)  # the task now waits for the lock
+    lock.release()  # granted ...
+    for _ in range(steps):
+        await asyncio.sleep(0)
+    accepted = waiting.cancel()  # ... and cancelled in (about) the same moment
+    if accepted:
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    else:
+        assert waiting.done() and not waiting.cancelled()
+    await connection.close()
