@@ -93,14 +93,18 @@ def _over(history: deque[float], windows: tuple[Window, ...], now: float) -> flo
 
 @dataclass
 class Chaos:
-    """Random faults for load tests: a share of sends answered 5xx, a share answered slowly.
-    Seeded, so a run can be repeated."""
+    """Random faults for load tests: a share of sends answered 5xx, a share answered 429
+    (`throttle_rate`: throttled whatever our own rate, as when another instance or app used
+    the tenant's quota), a share answered slowly. Both faults come with `Retry-After: 1`.
+    Seeded, so a run can be repeated; `injected` counts the faults drawn."""
 
     error_rate: float = 0.0
     error_status: int = 503
     slow_rate: float = 0.0
     slow_seconds: float = 0.5
     seed: int = 7
+    throttle_rate: float = 0.0
+    injected: Counter[int] = field(default_factory=Counter)
     _random: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -108,7 +112,14 @@ class Chaos:
 
     def draw(self) -> tuple[int | None, float]:
         """(fault status or None, delay in seconds) for the next send."""
-        status = self.error_status if self._random.random() < self.error_rate else None
+        roll = self._random.random()  # one draw for both faults: without 429s, as it was
+        status = None
+        if roll < self.error_rate:
+            status = self.error_status
+        elif roll < self.error_rate + self.throttle_rate:
+            status = 429
+        if status is not None:
+            self.injected[status] += 1
         delay = self.slow_seconds if self._random.random() < self.slow_rate else 0.0
         return status, delay
 
@@ -137,6 +148,10 @@ class FakeConnector:
     # Conversations whose sends Teams refuses with 403 and this error code, e.g.
     # "ConversationBlockedByUser" (the user blocked the bot) or "BotNotInConversationRoster".
     refused: dict[str, str] = field(default_factory=dict)
+    # Seconds between accepting a call (recorded, listeners told) and answering it: Teams
+    # already has the message while the bot still waits for the answer. A bot that dies in
+    # this gap sent a message it could not record (tests/reliability).
+    answer_delay: float = 0.0
 
     def fail_next(self, *faults: Fault) -> None:
         """The next requests are answered with these faults, in order, then normally."""
@@ -233,6 +248,8 @@ class FakeConnector:
             async with self._changed:
                 self._changed.notify_all()
         answer = self._answer(request.method, parts, body, request.query)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return web.json_response(answer, status=200)
 
     def _answer(

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from aiohttp import web
 
     from bot.app import create_app
+    from bot.migrations import MigrationError
     from domain.routing import RuleTableError
 
     try:
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuleTableError as exc:
         print(f"Routing rules error: {exc}", file=sys.stderr)
         return 2
+
     async def freeze_start_up_objects(_: web.Application) -> None:
         # Everything built at start-up lives as long as the process: move it out of the
         # collector's sight, so a full collection scans only what turns allocate
@@ -132,13 +134,17 @@ def main(argv: list[str] | None = None) -> int:
         gc.freeze()
 
     app.on_startup.append(freeze_start_up_objects)
-    web.run_app(
-        app,
-        host=settings.bind_host,
-        port=settings.port,
-        access_log=None,
-        print=None,
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.bind_host,
+            port=settings.port,
+            access_log=None,
+            print=None,
+        )
+    except MigrationError as exc:  # the child's output, printed above, has the details
+        print(exc, file=sys.stderr)
+        return 2
     return 0
 
 

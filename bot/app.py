@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,16 +16,18 @@ from botbuilder.integration.aiohttp import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from annual_report.figures import headline_source
 from bot.compat import (
     CachingBotFrameworkAuthentication,
     RetrySettings,
+    SendPacer,
     TeamsCloudAdapter,
     patch_msrest_retry_policy,
+    patch_turn_context_copy,
 )
 from bot.consultant_side import CONSULTANT_SIDE, ConsultantSide
 from bot.http import ADAPTER, BOT, ENGINE, healthz, messages, security_headers
 from bot.logging_setup import correlation_id
+from bot.migrations import migrate_in_child
 from bot.proactive import Proactive
 from bot.settings import ConfigurationError, Settings
 from bot.state import DialogStateStore
@@ -41,13 +43,13 @@ from dialogs.referral.referral_dialog import ReferralDialog
 from dialogs.statistics_dialog import StatisticsDialog
 from domain.retention import months_before
 from domain.routing import DEFAULT_RULES_PATH, RuleTable, load_rules
+from domain.statistics import Headline, Period
 from storage import retention
 from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage, delete_stale
 from storage.conversations import ConversationReferences
 from storage.crypto import Cipher, cipher_from, development_cipher
 from storage.engine import create_engine
-from storage.migrate import upgrade
 from storage.referrals import Referrals
 
 log = logging.getLogger(__name__)
@@ -66,11 +68,15 @@ def build_adapter(
     settings: Settings, session: aiohttp.ClientSession
 ) -> tuple[CloudAdapter, CachingBotFrameworkAuthentication]:
     patch_msrest_retry_policy()
+    patch_turn_context_copy()
     authentication = CachingBotFrameworkAuthentication(
         ConfigurationBotFrameworkAuthentication(settings),
         session,
         RetrySettings(
-            max_attempts=settings.send_max_attempts, max_delay=settings.send_max_backoff_seconds
+            max_attempts=settings.send_max_attempts,
+            max_delay=settings.send_max_backoff_seconds,
+            budget=settings.send_retry_budget_seconds,
+            pacer=SendPacer(settings.send_rate_per_second),
         ),
     )
     return TeamsCloudAdapter(authentication), authentication
@@ -90,6 +96,19 @@ def build_cipher(settings: Settings) -> Cipher:
     if not settings.development:
         raise ConfigurationError("DATA_ENCRYPTION_KEYS and PSEUDONYM_KEY are required")
     return development_cipher(Path(settings.data_dir))
+
+
+def headline_figures(engine: AsyncEngine) -> Callable[[Period, datetime], Awaitable[Headline]]:
+    """The statistics card's figures, from the annual report's code, imported on the first
+    request: admins ask a few times a year, and the serving process need not carry the report
+    code until then (docs/performance.md, fix 4)."""
+
+    async def headline(period: Period, now: datetime) -> Headline:
+        from annual_report.figures import headline_source
+
+        return await headline_source(engine)(period, now)
+
+    return headline
 
 
 def utc_now() -> datetime:
@@ -144,7 +163,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     engine = create_engine(settings.effective_database_url)
     if settings.migrate_on_start:
-        await upgrade(engine)
+        await migrate_in_child(settings)  # Alembic stays out of this process (fix 4)
     session = aiohttp.ClientSession()
     adapter, authentication = build_adapter(settings, session)
     catalogue = default_catalogue()
@@ -187,7 +206,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         statistics=StatisticsDialog(
             catalogue,
             roles=consultant.roles,
-            figures=headline_source(engine),
+            figures=headline_figures(engine),
             clock=clock,
             audit=consultant.audit,
         ),

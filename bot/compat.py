@@ -10,19 +10,24 @@ small and each with a test that fails when the fix is removed (`tests/bot/test_c
    `send_to_channel` always passes it.
 4. Throttled (429) and failing (412/502/503/504) sends are never retried (msrest's retry setting
    is ignored by urllib3 2.x): `RetryPolicy` retries them in the outbound pipeline with
-   exponential backoff and full jitter, honouring `Retry-After`, bounded in attempts and delay.
+   exponential backoff and full jitter, honouring `Retry-After` plus jitter (so sends throttled
+   together do not retry together), bounded by a time budget and a ceiling of attempts. A 429
+   also switches on `SendPacer`, an app-wide pace for every outbound call of the process, so
+   throttled sends queue in turn instead of losing the race to fresh ones.
 5. CPU: msrest's `ClientRetryPolicy.__init__` scans a 999 × 501 list (4-7 ms) and CloudAdapter
    builds two clients a turn. `patch_msrest_retry_policy` computes that list once, and
    `CachingBotFrameworkAuthentication` reuses one connector client per service URL and one user
    token client, each sending through one shared aiohttp session (no thread pool, kept-alive
    connections) instead of `requests`. `TeamsCloudAdapter` sends messages with the same client
    pipeline (auth, retries) but serialises them with `bot.activity_json` instead of msrest's
-   generic walk of every card.
+   generic walk of every card. `patch_turn_context_copy` makes `TurnContext.send_activities`
+   copy each outgoing activity shallowly instead of deep-copying it, card and all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import email.utils
 import json
 import logging
@@ -53,6 +58,7 @@ from msrest.serialization import Model
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
 from bot.activity_json import to_json
+from bot.pacing import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +132,77 @@ def retry_after_seconds(value: str | None, *, now: float | None = None) -> float
     return max(0.0, when.timestamp() - current)
 
 
+class SendPacer:
+    """The app-wide pace of every outbound call of this process, once Teams has throttled it.
+
+    Teams throttles a bot per tenant (30 requests a second to design for) as well as per
+    conversation. While Teams is content nothing waits here. From a 429 on, and until `hold`
+    seconds after the last one, every attempt (first sends and retries alike) takes a token
+    from one bucket of `rate` a second (burst 1), first come first served: a throttled reply
+    then queues behind the sends that were already waiting instead of losing the race to fresh
+    ones again and again, and the next 429 is the exception. One per process, shared by every
+    connector client; proactive training sends are paced before this as well (`bot.pacing`).
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        hold: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.bucket = TokenBucket(rate, 1.0, clock)
+        self._hold = hold
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = asyncio.Lock()
+        self._paced_until = float("-inf")
+
+    @property
+    def pacing(self) -> bool:
+        return self._clock() < self._paced_until
+
+    async def acquire(self) -> None:
+        if not self.pacing:
+            return
+        async with self._lock:  # asyncio.Lock wakes its waiters in arrival order
+            while (wait := self.bucket.wait_time()) > 0:
+                await self._sleep(max(wait, 0.001))
+            self.bucket.take()
+
+    def throttled(self) -> None:
+        if not self.pacing:
+            log.warning("send.pacing_on", extra={"rate": self.bucket.rate})
+        self._paced_until = self._clock() + self._hold
+
+
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
-    max_attempts: int = 5
+    """How hard an outbound call is retried (docs/performance.md, fix 11).
+
+    A retryable answer (412/429/502/503/504) or a refused connection is tried again while the
+    retry would start within `budget` seconds of the first attempt, and never more than
+    `max_attempts` times in all (a hard ceiling). The budget, not a small count, is what bounds
+    a throttled send: it keeps a turn's reply inside Teams' 15 s turn timeout however many
+    times Teams says "later". `Retry-After` is honoured (up to `max_delay`) and stretched by a
+    random share of up to `retry_after_spread` of itself, so sends throttled together do not
+    all come back at the same instant and collide again; without it: exponential backoff from
+    `base_delay` with full jitter. With a `pacer`, every attempt waits for its turn there, and
+    a 429 switches the pacing on.
+    """
+
+    max_attempts: int = 10
     base_delay: float = 0.5
     max_delay: float = 30.0
+    budget: float = 10.0
+    retry_after_spread: float = 0.5
+    pacer: SendPacer | None = None
 
 
 class RetryPolicy(AsyncHTTPPolicy):
-    """Retries 412/429/502/503/504 and refused connections; every other answer passes through."""
+    """Retries 412/429/502/503/504 and refused connections; every other answer passes through.
+    The clock, the sleep and the jitter (a number in [0, 1)) are injected for tests."""
 
     def __init__(
         self,
@@ -142,37 +210,66 @@ class RetryPolicy(AsyncHTTPPolicy):
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self._settings = settings
         self._sleep = sleep
         self._jitter = jitter
+        self._clock = clock
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
+        """The wait before attempt `attempt + 1`."""
+        settings = self._settings
         if retry_after is not None:
-            return min(retry_after, self._settings.max_delay)
-        ceiling = min(self._settings.max_delay, self._settings.base_delay * 2 ** (attempt - 1))
+            spread = 1.0 + settings.retry_after_spread * self._jitter()
+            return min(retry_after * spread, settings.max_delay)
+        ceiling = min(settings.max_delay, settings.base_delay * 2 ** (attempt - 1))
         return ceiling * self._jitter()
 
+    def _may_retry(self, attempt: int, started: float, wait: float) -> bool:
+        """Within the ceiling of attempts, and the retry starts inside the time budget."""
+        settings = self._settings
+        return attempt < settings.max_attempts and (
+            self._clock() - started + wait <= settings.budget
+        )
+
     async def send(self, request: Request, **kwargs: Any) -> Response:
+        pacer = self._settings.pacer
+        started = self._clock()
         attempt = 0
         while True:
             attempt += 1
+            if pacer is not None:
+                await pacer.acquire()
             try:
                 response = await self.next.send(request, **kwargs)
             except aiohttp.ClientConnectorError:
                 # Nothing reached the server, so sending again cannot duplicate a message.
-                if attempt >= self._settings.max_attempts:
+                wait = self.delay(attempt, None)
+                if not self._may_retry(attempt, started, wait):
                     raise
                 log.warning("send.connect_failed", extra={"attempt": attempt})
-                await self._sleep(self.delay(attempt, None))
+                await self._sleep(wait)
                 continue
             status = response.http_response.status_code
-            if status not in RETRY_STATUSES or attempt >= self._settings.max_attempts:
+            if status not in RETRY_STATUSES:
                 return response
+            if status == 429 and pacer is not None:
+                pacer.throttled()
             wait = self.delay(
                 attempt, retry_after_seconds(response.http_response.headers.get("Retry-After"))
             )
+            if not self._may_retry(attempt, started, wait):
+                log.warning(
+                    "send.gave_up",
+                    extra={
+                        "status": status,
+                        "attempt": attempt,
+                        "elapsed_s": round(self._clock() - started, 3),
+                    },
+                )
+                return response
             log.warning(
                 "send.retry", extra={"status": status, "attempt": attempt, "wait_s": round(wait, 3)}
             )
@@ -231,6 +328,17 @@ class TeamsCloudAdapter(CloudAdapter):
             response = await post_activity(client, activity)
             responses.append(response or ResourceResponse(id=""))
         return responses
+
+
+def patch_turn_context_copy() -> None:
+    """`TurnContext.send_activities` deep-copies every outgoing activity, Adaptive Card
+    included (~0.06 ms a turn), only to keep the caller's object unchanged by what it then
+    does: assign top-level fields (conversation, from, recipient, ids, locale, input hint;
+    `TurnContext.apply_conversation_reference`). A shallow copy keeps it unchanged just as
+    well, so the module's `deepcopy` becomes `copy.copy`. It is the module's only use."""
+    from botbuilder.core import turn_context
+
+    turn_context.deepcopy = copy.copy
 
 
 _PATCHED_FLAG = "_vink_precomputed"

@@ -61,7 +61,7 @@ class ConsultantSide:
 
     def jobs(self) -> list[Job]:
         return [
-            Job(DELIVERY_JOB, self.delivery.run, interval_seconds=15, batch_size=20),
+            Job(DELIVERY_JOB, self.delivery.run, self.delivery.poll_seconds, batch_size=20),
             Job(REMINDER_JOB, reminder_job(self.casework, self.deadlines), interval_seconds=300),
         ]
 

@@ -47,6 +47,7 @@ from botbuilder.schema import (
 
 from bot.compat import send_to_channel
 from bot.teams_bot import ADAPTIVE_CARD
+from bot.workers import persist
 from dialogs.consultant.cards import CaseCards, ThreadNote
 from dialogs.consultant.roles import Member, Roles
 from dialogs.i18n import Catalogue, language_of
@@ -60,6 +61,7 @@ from storage.units import UnitChannel, UnitChannels
 log = logging.getLogger(__name__)
 
 BATCH = 20
+POLL_SECONDS = 15.0  # the job's interval when nothing wakes it
 NO_CHANNEL_WAIT = timedelta(minutes=15)
 NO_POST_WAIT = timedelta(minutes=1)
 CHANNEL_KINDS = frozenset({"deliver_referral", "thread_note", "relay_addition", "remind_unit"})
@@ -250,6 +252,13 @@ class Delivery:
             "notify_admin": self._notify_admin,
         }
 
+    @property
+    def poll_seconds(self) -> float:
+        """How often the job looks for due rows when nothing wakes it: at least as often as
+        the retry base, or a backoff configured shorter than the poll would not be honoured
+        (a retry due after 1 s would wait for the next poll, up to 15 s)."""
+        return min(POLL_SECONDS, self._settings.retry_base)
+
     def backoff(self, attempts: int) -> timedelta:
         ceiling = min(self._settings.retry_max, self._settings.retry_base * 2**attempts)
         return timedelta(seconds=ceiling * (0.5 + self._jitter() / 2))
@@ -265,24 +274,28 @@ class Delivery:
         context = {"outbox_id": item.id, "kind": item.kind, "referral_id": item.referral_id}
         if handler is None:
             log.error("delivery.unknown_kind", extra=context)
-            await self._outbox.done(item.id, now, error="unknown_kind")
+            await self._done(item, now, error="unknown_kind")
             return
         try:
             recorded = await handler(item, now)
         except Later as later:
             wait = later.wait or self.backoff(item.attempts)
             log.info("delivery.later", extra={**context, "reason": later.reason})
-            await self._outbox.retry(
-                item.id, at=now + wait, error=later.reason, count_attempt=later.count
+            reason, count = later.reason, later.count
+            await persist(
+                lambda: self._outbox.retry(
+                    item.id, at=now + wait, error=reason, count_attempt=count
+                ),
+                what="outbox",
             )
             return
         except Undeliverable as given_up:
             log.warning("delivery.undeliverable", extra={**context, "reason": str(given_up)})
-            await self._outbox.done(item.id, now, error=str(given_up))
+            await self._done(item, now, error=str(given_up))
             return
         except ChatNotFound:
             log.warning("delivery.undeliverable", extra={**context, "reason": "no_chat"})
-            await self._outbox.done(item.id, now, error="no_chat")
+            await self._done(item, now, error="no_chat")
             return
         except Exception as exc:
             status = status_of(exc)
@@ -290,7 +303,7 @@ class Delivery:
             permanent = status in (400, 401, 403, 404) and item.kind not in CHANNEL_KINDS
             if permanent:
                 log.warning("delivery.undeliverable", extra={**context, "reason": reason})
-                await self._outbox.done(item.id, now, error=reason)
+                await self._done(item, now, error=reason)
                 return
             transient = status is None or status >= 429 or isinstance(exc, aiohttp.ClientError)
             log.warning(
@@ -302,11 +315,16 @@ class Delivery:
                     "transient": transient,
                 },
             )
-            await self._outbox.retry(item.id, at=now + self.backoff(item.attempts), error=reason)
+            at = now + self.backoff(item.attempts)
+            await persist(lambda: self._outbox.retry(item.id, at=at, error=reason), what="outbox")
             return
         if not recorded:
-            await self._outbox.done(item.id, now)
+            await self._done(item, now)
         log.info("delivery.done", extra=context)
+
+    async def _done(self, item: OutboxItem, now: datetime, *, error: str | None = None) -> None:
+        # Waits out a database outage: given up, the row would keep its lease (10 minutes).
+        await persist(lambda: self._outbox.done(item.id, now, error=error), what="outbox")
 
     # --- channel posts -------------------------------------------------------------------------
 
@@ -349,16 +367,14 @@ class Delivery:
         # the next attempt posts again (docs/consultants.md, "Delivery guarantees").
         [(reference, activity_id)] = created
         conversation_id = reference.conversation.id if reference and reference.conversation else ""
-        await self._outbox.record_post(
-            item,
-            NewPost(
-                channel_id=channel.channel_id,
-                conversation_id=conversation_id,
-                activity_id=activity_id,
-                reference=_thread_reference(channel, conversation_id, activity_id),
-            ),
-            now=now,
+        posted = NewPost(
+            channel_id=channel.channel_id,
+            conversation_id=conversation_id,
+            activity_id=activity_id,
+            reference=_thread_reference(channel, conversation_id, activity_id),
         )
+        # A database outage here must not lose the record: it would be posted again.
+        await persist(lambda: self._outbox.record_post(item, posted, now=now), what="post")
         log.info("delivery.posted", extra={"referral_id": case.id, "unit": unit})
         return True
 

@@ -68,8 +68,21 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         256 * 1024, ge=1024, validation_alias=AliasChoices("MAX_BODY_BYTES", "max_body_bytes")
     )
+    # Outbound retries (bot.compat.RetryPolicy): bounded by time, with a ceiling of attempts.
     send_max_attempts: int = Field(
-        5, ge=1, le=10, validation_alias=AliasChoices("SEND_MAX_ATTEMPTS", "send_max_attempts")
+        10, ge=1, le=20, validation_alias=AliasChoices("SEND_MAX_ATTEMPTS", "send_max_attempts")
+    )
+    send_retry_budget_seconds: float = Field(
+        10.0,
+        gt=0,
+        le=60,
+        validation_alias=AliasChoices("SEND_RETRY_BUDGET_SECONDS", "send_retry_budget_seconds"),
+    )
+    send_rate_per_second: float = Field(
+        30.0,
+        gt=0,
+        le=50,
+        validation_alias=AliasChoices("SEND_RATE_PER_SECOND", "send_rate_per_second"),
     )
     send_max_backoff_seconds: float = Field(
         30.0,
@@ -193,6 +206,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
+
+    def environment(self) -> dict[str, str]:
+        """Every setting under the environment name that sets it (the first alias): how a
+        child process (`python -m bot migrate`, run at start) gets exactly this configuration,
+        also when it was built in code rather than read from the environment."""
+        variables: dict[str, str] = {}
+        for name, field in type(self).model_fields.items():
+            alias = field.validation_alias
+            key = str(alias.choices[0]) if isinstance(alias, AliasChoices) else name
+            value = getattr(self, name)
+            variables[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        return variables
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -11,6 +11,7 @@ per-tenant limits). What Teams answers decides the row's fate:
 | 403 (`ConversationBlockedByUser`, `BotNotInConversationRoster`), 404, no 1:1 chat | blocked |
 | 429, 412, 503 after the pipeline's own retries (`bot.compat.RetryPolicy`) | pending, * |
 | anything else, or too many attempts | failed |
+| the database failed before the send (reading the chat) | pending, at once |
 
 * again after `Retry-After` (or a backoff); a 429 also pauses the pacer.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -32,11 +34,12 @@ from enum import StrEnum
 from typing import Any
 
 import aiohttp
+from sqlalchemy.exc import DBAPIError
 
 from bot.compat import retry_after_seconds
 from bot.pacing import Pacer
 from bot.proactive import ConversationNotFound, Proactive
-from bot.workers import Job
+from bot.workers import Job, persist
 from dialogs.i18n import Catalogue
 from dialogs.training.cards import TrainingCards, open_url
 from dialogs.training.ports import Links
@@ -58,6 +61,7 @@ class Result(StrEnum):
     BLOCKED = "blocked"
     RETRY = "retry"
     FAILED = "failed"
+    UNSENT = "unsent"  # the database failed before anything went out: again, not counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,12 @@ def classify(error: Exception) -> SendResult:
     """What a failed proactive send means for the row (see the module's table)."""
     if isinstance(error, ConversationNotFound):
         return SendResult(Result.BLOCKED)
+    if isinstance(error, DBAPIError) or (
+        isinstance(error, OSError) and not isinstance(error, aiohttp.ClientError)
+    ):
+        # The database, not Teams (the stored conversation is read before the send; aiohttp
+        # wraps every network error of the send itself): nothing went out.
+        return SendResult(Result.UNSENT)
     if isinstance(error, aiohttp.ClientConnectorError):
         return SendResult(Result.RETRY)
     status, code, retry_after = _status_and_code(error)
@@ -163,35 +173,78 @@ class TrainingSender:
         recovered = await self._delivery.recover_in_doubt(now, older_than=self._lease)
         if recovered:
             log.warning("training.deliveries_in_doubt", extra={"count": recovered})
-        deliveries = await self._delivery.claim_deliveries(now, limit=self.batch_size)
         events: dict[int, EventRecord | None] = {}
-        gate = asyncio.Semaphore(self._concurrency)
+        slots = asyncio.Semaphore(self._concurrency)
         begun: set[int] = set()  # deliveries whose message may have reached Teams
+        running: dict[asyncio.Task[None], Delivery] = {}
 
-        async def one(delivery: Delivery) -> None:
+        # A delivery is claimed when a send slot is free, not a whole batch up front: a crash
+        # (kill -9, a lost instance) then leaves at most `concurrency` rows in `sending`, the
+        # sends in flight, rather than every row of the batch, all of which would be counted
+        # as failed after the lease (tests/reliability/test_kill_mid_announcement.py).
+        claimed = 0
+        failure: Exception | None = None
+        try:
             try:
-                async with gate:
-                    await self._deliver(delivery, events, begun)
-            except asyncio.CancelledError:
-                if delivery.id not in begun:
-                    # Stopped before anything went out: back in the queue, attempt not counted.
-                    at = self._clock()
-                    await self._delivery.retry_delivery(
-                        delivery.id, at=at, now=at, count_attempt=False
-                    )
-                raise
-
-        results = await asyncio.gather(
-            *(one(delivery) for delivery in deliveries), return_exceptions=True
-        )
-        for result in results:
+                while claimed < self.batch_size:
+                    await slots.acquire()
+                    delivery = await self._claim_one(now, {d.id for d in running.values()})
+                    if delivery is None:
+                        slots.release()
+                        break
+                    claimed += 1
+                    task = asyncio.create_task(self._deliver(delivery, events, begun))
+                    task.add_done_callback(lambda _: slots.release())
+                    running[task] = delivery
+            except (DBAPIError, OSError) as error:
+                failure = error  # the database failed while claiming; what runs goes on
+            results = await asyncio.gather(*running, return_exceptions=True)
+        except asyncio.CancelledError:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            for task, delivery in running.items():
+                if task.cancelled() and delivery.id not in begun:
+                    await self._put_back(delivery)
+            raise
+        for delivery, result in zip(running.values(), results, strict=True):
             if isinstance(result, asyncio.CancelledError):
                 raise result
             if isinstance(result, BaseException):
-                # The row stays in `sending` and is counted as failed once its lease is over.
                 log.error("training.delivery_crashed", exc_info=result)
+                if delivery.id not in begun:
+                    # Nothing went out (the database failed first): back in the queue.
+                    await persist(functools.partial(self._put_back, delivery), what="announcement")
+                # Otherwise the row stays `sending`, counted as failed once its lease is over.
+        if failure is not None:
+            raise failure
         await self.report(self._clock())
-        return len(deliveries)
+        return claimed
+
+    async def _claim_one(self, now: datetime, seen: set[int]) -> Delivery | None:
+        claiming = asyncio.ensure_future(self._delivery.claim_deliveries(now, limit=1))
+        try:
+            found = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            # Stopped while claiming: what the claim took goes back untouched.
+            for delivery in await claiming:
+                await self._put_back(delivery)
+            raise
+        except (DBAPIError, OSError):
+            # The claim may have committed all the same: once the database answers again, put
+            # back what it took (else it would wait in `sending` for the lease, then count as
+            # failed without ever having been sent).
+            await persist(
+                lambda: self._delivery.release_lost_claims(claimed_at=now, keep=seen),
+                what="announcement",
+            )
+            raise
+        return found[0] if found else None
+
+    async def _put_back(self, delivery: Delivery) -> None:
+        """Stopped before anything went out: back in the queue, attempt not counted."""
+        at = self._clock()
+        await self._delivery.retry_delivery(delivery.id, at=at, now=at, count_attempt=False)
 
     async def _deliver(
         self, delivery: Delivery, events: dict[int, EventRecord | None], begun: set[int]
@@ -223,13 +276,24 @@ class TrainingSender:
         await self._record(delivery, outcome)
 
     async def _record(self, delivery: Delivery, outcome: SendResult) -> None:
+        # Waits out a database outage: given up, the row would stay `sending` and be counted
+        # as failed after its lease, even when Teams took the message.
         now = self._clock()
+        if outcome.result is Result.UNSENT:
+            await persist(lambda: self._put_back(delivery), what="announcement")
+            return
         if outcome.result is Result.RETRY and delivery.attempts < self._max_attempts:
             at = self._retry_at(now, delivery.attempts, outcome.retry_after)
-            await self._delivery.retry_delivery(delivery.id, at=at, now=now)
+            await persist(
+                lambda: self._delivery.retry_delivery(delivery.id, at=at, now=now),
+                what="announcement",
+            )
             return
         final = outcome.result if outcome.result is not Result.RETRY else Result.FAILED
-        await self._delivery.finish_delivery(delivery.id, final.value, now=now)
+        await persist(
+            lambda: self._delivery.finish_delivery(delivery.id, final.value, now=now),
+            what="announcement",
+        )
 
     async def _send_paced(self, conversation_id: str, replies: list[Reply]) -> SendResult:
         """A send whose pacing slot is already taken."""
@@ -313,12 +377,21 @@ class TrainingSender:
             await self._delivery.finish_notice(notice.id, "skipped", now=now)
             return
         outcome = await self._send_to_person(notice.participant_id, replies)
+        if outcome.result is Result.UNSENT:
+            await persist(
+                lambda: self._delivery.retry_notice(notice.id, at=now, now=now), what="notice"
+            )
+            return
         if outcome.result is Result.RETRY and notice.attempts < self._max_attempts:
             at = self._retry_at(now, notice.attempts, outcome.retry_after)
-            await self._delivery.retry_notice(notice.id, at=at, now=now)
+            await persist(
+                lambda: self._delivery.retry_notice(notice.id, at=at, now=now), what="notice"
+            )
             return
         final = outcome.result if outcome.result is not Result.RETRY else Result.FAILED
-        await self._delivery.finish_notice(notice.id, final.value, now=now)
+        await persist(
+            lambda: self._delivery.finish_notice(notice.id, final.value, now=now), what="notice"
+        )
         log.info(
             "training.notice",
             extra={"kind": notice.kind, "event_id": notice.event_id, "result": final.value},

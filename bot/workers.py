@@ -16,7 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError
+
 log = logging.getLogger(__name__)
+
+# Under the 10-minute leases of the outbox and of deliveries in `sending`.
+STORE_PATIENCE_SECONDS = 480.0
 
 JobFunction = Callable[[datetime], Awaitable[int]]
 
@@ -88,3 +93,32 @@ class Workers:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(job.interval_seconds):
                     await wake.wait()
+
+
+async def persist(
+    write: Callable[[], Awaitable[object]],
+    *,
+    what: str,
+    patience: float = STORE_PATIENCE_SECONDS,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Store the outcome of work that already happened outside (Teams took a post, a send was
+    refused), waiting out a database outage instead of giving up at the first error. Given up,
+    the row would keep its lease: delivered only when the lease ends, ten minutes later, and a
+    post whose record was lost would then be posted again (tests/reliability/
+    test_postgres_restart.py). Raises when `patience` seconds are not enough."""
+    delay, waited = 0.2, 0.0
+    while True:
+        try:
+            await write()
+            return
+        except (DBAPIError, OSError) as error:
+            if waited + delay > patience:
+                raise
+            log.warning(
+                "worker.store_retry",
+                extra={"what": what, "error_type": type(error).__name__, "wait_s": delay},
+            )
+            await sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 5.0)

@@ -1,8 +1,12 @@
 """Working days in Copenhagen: response deadlines, reminders and "time to claim" in reports.
 
 A working day is Monday to Friday, except
-- Danish public holidays, from the maintained `holidays` library (`holidays.Denmark`, public
-  category; it already knows that Store bededag was abolished from 2024), and
+- Danish public holidays (helligdage): `public_holidays` computes them from Easter (Store
+  bededag until 2023, abolished from 2024). The maintained `holidays` library is the reference:
+  tests/domain/test_working_days.py checks that both agree on every year from 1900 to 2100, so
+  a law change that a new release of the library knows about fails the tests. The service does
+  not import the library: its first `holidays.Denmark` loads all ~250 countries' modules
+  (~12 MiB for the life of the process; docs/performance.md, fix 4). And
 - the days Copenhagen municipality's offices close although they are not public holidays:
   by default Grundlovsdag (5 June), juleaftensdag (24 December) and nytårsaftensdag
   (31 December). These are configurable (`WorkingCalendar.closed_days`). 1 May is deliberately
@@ -32,8 +36,6 @@ from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-import holidays
-
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
@@ -48,10 +50,38 @@ NEW_YEARS_EVE = MonthDay(12, 31)  # nytårsaftensdag
 DEFAULT_CLOSED_DAYS = frozenset({GRUNDLOVSDAG, CHRISTMAS_EVE, NEW_YEARS_EVE})
 
 
+def easter_sunday(year: int) -> date:
+    """Western (Gregorian) Easter Sunday: the anonymous Gregorian algorithm (Meeus)."""
+    golden = year % 19
+    century, year_of_century = divmod(year, 100)
+    leap_centuries, century_rest = divmod(century, 4)
+    correction = (century + 8) // 25
+    moon = (century - correction + 1) // 3
+    epact = (19 * golden + century - leap_centuries - moon + 15) % 30
+    quarter, quarter_rest = divmod(year_of_century, 4)
+    weekday = (32 + 2 * century_rest + 2 * quarter - epact - quarter_rest) % 7
+    shift = (golden + 11 * epact + 22 * weekday) // 451
+    month, day = divmod(epact + weekday - 7 * shift + 114, 31)
+    return date(year, month, day + 1)
+
+
+# Days after Easter Sunday: skærtorsdag, langfredag, påskedag, 2. påskedag, Kristi
+# himmelfartsdag, pinsedag, 2. pinsedag.
+_EASTER_OFFSETS = (-3, -2, 0, 1, 39, 49, 50)
+_STORE_BEDEDAG = 26  # the fourth Friday after Easter; abolished from 2024 (lov nr. 214 af 2023)
+
+
 @cache
 def public_holidays(year: int) -> frozenset[date]:
-    """Denmark's official public holidays in `year` (helligdage), per the `holidays` library."""
-    return frozenset(holidays.Denmark(years=year))
+    """Denmark's official public holidays in `year` (helligdage): nytårsdag, the Easter and
+    Whitsun days, Kristi himmelfartsdag, Store bededag until 2023, juledag and 2. juledag. The
+    same days as `holidays.Denmark(years=year)`, public category (tested from 1900 to 2100)."""
+    easter = easter_sunday(year)
+    offsets = (*_EASTER_OFFSETS, _STORE_BEDEDAG) if year <= 2023 else _EASTER_OFFSETS
+    return frozenset(
+        {date(year, 1, 1), date(year, 12, 25), date(year, 12, 26)}
+        | {easter + timedelta(days=offset) for offset in offsets}
+    )
 
 
 @dataclass(frozen=True)

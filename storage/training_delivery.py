@@ -13,6 +13,7 @@ gets the same announcement twice (docs/training.md, "Delivery guarantees").
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -238,6 +239,22 @@ class TrainingDelivery:
             for row in rows
         ]
         return sorted(deliveries, key=lambda delivery: delivery.id)
+
+    async def release_lost_claims(self, *, claimed_at: datetime, keep: Collection[int]) -> int:
+        """Back to pending, the attempt not counted: rows a claim stamped `claimed_at` took
+        although its caller never saw them (the claim committed, its answer was lost to a
+        database failover). Nothing was sent for them. `keep`: the rows the caller did see.
+        The stamp is the claiming worker's clock reading, which no other worker shares."""
+        statement = update(DELIVERIES).where(
+            DELIVERIES.c.status == "sending", DELIVERIES.c.updated_at == utc(claimed_at)
+        )
+        if keep:
+            statement = statement.where(DELIVERIES.c.id.not_in(list(keep)))
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
+                statement.values(status="pending", attempts=DELIVERIES.c.attempts - 1)
+            )
+        return int(result.rowcount or 0)
 
     async def finish_delivery(self, delivery_id: int, status: str, *, now: datetime) -> None:
         assert status in ("sent", "blocked", "failed", "skipped")

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from bench.core import Pending, Scenario
 from bench.scenarios import (
+    announcement_fanout,
+    connector_outage,
     echo_baseline,
     harness_floor,
     my_referrals_query,
     referral_dialog,
     report_generation,
+    signup_burst,
     teams_limits,
 )
 
@@ -23,16 +26,10 @@ SCENARIOS: list[Scenario] = [
     referral_dialog.POSTGRES,
     my_referrals_query.SCENARIO,
     teams_limits.SCENARIO,
+    connector_outage.SCENARIO,
+    signup_burst.SCENARIO,
+    announcement_fanout.SCENARIO,
     report_generation.SCENARIO,
 ]
 
-PENDING: list[Pending] = [
-    Pending(
-        "signup_burst", "Sign-up burst for a training session", "training sign-up (training side)"
-    ),
-    Pending(
-        "announcement_fanout",
-        "Announcement to 10,000 subscribers within Teams' rate limits",
-        "announcements and proactive fan-out",
-    ),
-]
+PENDING: list[Pending] = []

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from icalendar import Calendar, Event, vCalAddress, vText
-
 from domain.training.events import COPENHAGEN
 
 PRODUCT_ID = "-//Københavns Kommune//VINK og SSP Teams-bot//DA"
@@ -44,6 +42,10 @@ def calendar_file(
     now: datetime,
     organiser_email: str = "",
 ) -> bytes:
+    # Imported here: the serving process builds a calendar file only when someone opens one
+    # (~3 MiB and 90 modules it need not carry; docs/performance.md, fix 4).
+    from icalendar import Calendar, Event, vCalAddress, vText
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bench.fake_connector import FakeConnector, Fault
-from bot.app import WORKERS
+from bot.app import SETTINGS, WORKERS
 from bot.consultant_side import CONSULTANT_SIDE, DELIVERY_JOB
 from tests.bot.conftest import StartBot
 from tests.consultant.conftest import (
@@ -157,8 +157,10 @@ async def test_a_referral_waits_for_a_channel_and_admins_are_told_once(
 async def test_throttling_and_outages_are_retried_with_backoff(desk: Desk) -> None:
     filed = await desk.file()
     await desk.side.roles.refresh_ids("vink")  # the roster is cached: the faults hit the post
-    # Every connector-level retry of the post fails: the outbox takes over.
-    desk.connector.fail_next(*[Fault(503, retry_after="0")] * 5)
+    # Every connector-level retry of the post fails (up to the ceiling of attempts; the time
+    # budget is not reached with `Retry-After: 0`): the outbox takes over.
+    attempts = desk.bot.app[SETTINGS].send_max_attempts
+    desk.connector.fail_next(*[Fault(503, retry_after="0")] * attempts)
     await desk.deliver()
     assert desk.new_threads() == []
     [item] = [i for i in await desk.side.outbox.pending() if i.kind == "deliver_referral"]

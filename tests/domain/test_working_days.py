@@ -17,6 +17,7 @@ from domain.working_days import (
     add_working_days,
     is_working_day,
     next_working_day,
+    public_holidays,
     working_days_between,
 )
 
@@ -75,6 +76,21 @@ def test_an_aware_datetime_counts_by_its_copenhagen_date() -> None:
     # 23:30 UTC on 23 December is already juleaftensdag in Copenhagen.
     assert not is_working_day(datetime(2026, 12, 23, 23, 30, tzinfo=UTC))
     assert is_working_day(datetime(2026, 12, 23, 22, 30, tzinfo=UTC))
+
+
+def test_public_holidays_are_the_maintained_librarys() -> None:
+    """Our Easter rules against `holidays.Denmark` (public category), year by year: a law
+    change that a new release of the library knows about fails here."""
+    years = range(1900, 2101)  # the library computes up to 2100
+    library = holidays.Denmark(years=years)
+    for year in years:
+        assert public_holidays(year) == {day for day in library if day.year == year}, year
+
+
+def test_store_bededag_is_a_holiday_until_2023_only() -> None:
+    assert date(2023, 5, 5) in public_holidays(2023)
+    assert date(2024, 4, 26) not in public_holidays(2024)
+    assert is_working_day(date(2024, 4, 26))
 
 
 def test_default_closed_days_are_the_librarys_optional_days_except_1_may() -> None:
