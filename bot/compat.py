@@ -34,6 +34,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -177,6 +178,14 @@ class SendPacer:
         self._paced_until = self._clock() + self._hold
 
 
+# Set by a sender that paces its sends itself (the announcement fan-out, bot/pacing.py, at
+# the tenant limit): the first attempt has its slot already, and each retry waits for a slot
+# of that same pacer, instead of `SendPacer`. Unpaced retries pushed the fan-out over the
+# tenant limit into more 429s, and `SendPacer` on top of its own pacer cost a tenth of its
+# rate (docs/performance.md, "Sign-up burst and announcement fan-out").
+PACED_BY: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar("paced_by", default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class RetrySettings:
     """How hard an outbound call is retried (docs/performance.md, fix 11).
@@ -240,7 +249,11 @@ class RetryPolicy(AsyncHTTPPolicy):
         attempt = 0
         while True:
             attempt += 1
-            if pacer is not None:
+            own_pace = PACED_BY.get()
+            if own_pace is not None:
+                if attempt > 1:
+                    await own_pace()
+            elif pacer is not None:
                 await pacer.acquire()
             try:
                 response = await self.next.send(request, **kwargs)

@@ -36,7 +36,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy.exc import DBAPIError
 
-from bot.compat import retry_after_seconds
+from bot.compat import PACED_BY, retry_after_seconds
 from bot.pacing import Pacer
 from bot.proactive import ConversationNotFound, Proactive
 from bot.workers import Job, persist
@@ -118,7 +118,8 @@ class TrainingSender:
         catalogue: Catalogue,
         links: Links,
         batch_size: int = 50,
-        concurrency: int = 4,
+        announce_batch: int = 5000,
+        concurrency: int = 16,
         max_attempts: int = 5,
         retry_base: timedelta = timedelta(seconds=30),
         lease: timedelta = timedelta(minutes=10),
@@ -134,6 +135,9 @@ class TrainingSender:
         self._catalogue = catalogue
         self._links = links
         self.batch_size = batch_size
+        # Announcements claim one delivery per free send slot (below) and wait for the
+        # stragglers only once per `announce_batch`: a retried send then holds up few others.
+        self.announce_batch = announce_batch
         self._concurrency = concurrency
         self._max_attempts = max_attempts
         self._retry_base = retry_base
@@ -142,7 +146,7 @@ class TrainingSender:
 
     def jobs(self) -> list[Job]:
         return [
-            Job("training_announcements", self.send_announcements, 5, self.batch_size),
+            Job("training_announcements", self.send_announcements, 5, self.announce_batch),
             Job("training_notices", self.send_notices, 15, self.batch_size),
             Job("training_reminders", self.schedule_reminders, 300),
         ]
@@ -186,7 +190,7 @@ class TrainingSender:
         failure: Exception | None = None
         try:
             try:
-                while claimed < self.batch_size:
+                while claimed < self.announce_batch:
                     await slots.acquire()
                     delivery = await self._claim_one(now, {d.id for d in running.values()})
                     if delivery is None:
@@ -297,6 +301,8 @@ class TrainingSender:
 
     async def _send_paced(self, conversation_id: str, replies: list[Reply]) -> SendResult:
         """A send whose pacing slot is already taken."""
+        # A retry inside the send waits for a slot of the same pacer (bot/compat.PACED_BY).
+        paced = PACED_BY.set(functools.partial(self._pacer.acquire, conversation_id))
         try:
             await self._proactive.send(conversation_id, replies)
         except asyncio.CancelledError:
@@ -310,6 +316,8 @@ class TrainingSender:
                 extra={"result": outcome.result.value, "error_type": type(error).__name__},
             )
             return outcome
+        finally:
+            PACED_BY.reset(paced)
         return SendResult(Result.SENT)
 
     async def report(self, now: datetime) -> int:

@@ -361,6 +361,34 @@ async def test_the_pacer_stays_out_of_the_way_until_teams_throttles() -> None:
     assert not pacer.pacing
 
 
+async def test_a_sender_that_paces_itself_paces_its_retries_and_skips_the_app_wide_pacer() -> None:
+    """The announcement fan-out takes its own pacer's slot before a send (bot/pacing.py). Its
+    retries must wait for that pacer too (unpaced, they pushed the fan-out over the tenant
+    limit), and the app-wide `SendPacer` must stay out (a second pace cost a tenth of the
+    rate)."""
+    time = VirtualTime()
+    app_wide = compat.SendPacer(10.0, clock=time.clock, sleep=time.sleep)
+    app_wide.throttled()  # on: every other send now queues there
+    server = ScriptedServer(time, lambda attempt, now: (503, "0") if attempt <= 2 else (200, None))
+    settings = compat.RetrySettings(pacer=app_wide)
+    policy = policy_over(server, time, settings, lambda: 0.0)
+    own_slots: list[float] = []
+
+    async def own_pace() -> None:
+        own_slots.append(time.now)
+
+    async def paced_send() -> Any:
+        compat.PACED_BY.set(own_pace)  # this task's context only
+        return await policy.send(object())
+
+    [answer] = await time.run(paced_send())
+
+    assert answer.http_response.status_code == 200
+    assert len(own_slots) == 2  # the two retries; the first attempt had its slot already
+    assert app_wide.bucket.wait_time() == 0.0  # no token of the app-wide pacer was taken
+    assert compat.PACED_BY.get() is None  # and nothing leaked out of the sender's task
+
+
 # --- 5. CPU: the msrest retry-policy scan, per-turn clients, the requests thread pool -------
 
 

@@ -6,7 +6,7 @@ The guarantee is at most once (docs/training.md, "Delivery guarantees"): a deliv
 (`sending`, committed) before it goes to Teams and recorded right after. A crash in between
 leaves the row in `sending`; Teams has no idempotency key for a new message, so nobody can tell
 whether it arrived, and after its lease (10 minutes) the row is counted as failed, never sent
-again. The window is the sends in flight: at most `TrainingSender`'s concurrency (4). This test
+again. The window is the sends in flight: at most `TrainingSender`'s concurrency (16). This test
 measures it: the connector is slowed (each answer comes 0.1 s after Teams has the message), so
 the kill lands with sends in flight, some of which Teams already has.
 
@@ -40,7 +40,7 @@ from tests.reliability.harness import (
 )
 
 SUBSCRIBERS = 120
-# TrainingSender's concurrency (4): the most sends that can be in flight at once.
+# TrainingSender's concurrency (16): the most sends that can be in flight at once.
 IN_FLIGHT = inspect.signature(TrainingSender).parameters["concurrency"].default
 TITLE = "Temadag om polarisering"
 

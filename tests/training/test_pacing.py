@@ -34,7 +34,28 @@ async def test_the_tenant_rate_is_kept_in_every_second() -> None:
         moments.append(fake.now)
 
     assert most_in_any_window(moments, 1.0) <= 30
-    assert moments[-1] == pytest.approx(299 / 30)
+    # The whole rate is used: 300 sends in 10 s less the small burst the bucket allows.
+    assert 9.0 <= moments[-1] <= 299 / 30 + 1e-9
+
+
+async def test_a_send_that_wakes_late_is_made_up_and_no_second_goes_over() -> None:
+    """Sleeps on a busy loop end late. With a burst of one that time was lost for good (the
+    fan-out bench reached 82 % of the rate); now the next send makes it up, and the sliding
+    window still keeps every second at the rate."""
+
+    class LateSleeper(FakeTime):
+        async def sleep(self, seconds: float) -> None:
+            await super().sleep(seconds + 0.004)  # each wake 4 ms late (a busy loop)
+
+    fake = LateSleeper()
+    pacer = Pacer(rate=50, clock=fake, sleep=fake.sleep)
+    moments = []
+    for number in range(1000):
+        await pacer.acquire(f"conversation-{number}")
+        moments.append(fake.now)
+
+    assert most_in_any_window(moments, 1.0) <= 50
+    assert 1000 / moments[-1] >= 0.95 * 50
 
 
 async def test_one_conversation_gets_at_most_teams_limits() -> None:
