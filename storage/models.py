@@ -118,6 +118,9 @@ class ReferralRow(Base):
         UniqueConstraint("year", "sequence", name="uq_referrals_year_sequence"),
         Index("ix_referrals_employee", "employee_pseudonym", "created_at"),
         Index("ix_referrals_queue", "unit", "status", "created_at"),
+        # Migration 0006: the reminder job's unclaimed referrals (`status = 'new'` over every
+        # unit); without it PostgreSQL walks all of ix_referrals_queue (22 ms at 1,000,000).
+        Index("ix_referrals_status", "status", "unit"),
     )
 
 
