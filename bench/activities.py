@@ -52,3 +52,21 @@ class Activities:
             }
         )
         return json.dumps(activity, ensure_ascii=False).encode("utf-8")
+
+
+def card_actions(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every action of the cards in a sent activity, nested action sets included."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action."):
+                found.append(node)
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(body.get("attachments") or [])
+    return found

@@ -34,7 +34,6 @@ from enum import StrEnum
 from typing import Any
 
 import aiohttp
-from sqlalchemy.exc import DBAPIError
 
 from bot.compat import PACED_BY, retry_after_seconds
 from bot.pacing import Pacer
@@ -47,6 +46,7 @@ from dialogs.training.view import EventView
 from dialogs.turn import Reply
 from domain.training.signups import ACTIVE, SignupStatus
 from storage.conversations import ConversationReferences
+from storage.errors import STORE_ERRORS, DatabaseError
 from storage.training import EventRecord, Training
 from storage.training_delivery import Delivery, Notice, Report, TrainingDelivery
 
@@ -90,7 +90,7 @@ def classify(error: Exception) -> SendResult:
     """What a failed proactive send means for the row (see the module's table)."""
     if isinstance(error, ConversationNotFound):
         return SendResult(Result.BLOCKED)
-    if isinstance(error, DBAPIError) or (
+    if isinstance(error, DatabaseError) or (
         isinstance(error, OSError) and not isinstance(error, aiohttp.ClientError)
     ):
         # The database, not Teams (the stored conversation is read before the send; aiohttp
@@ -200,7 +200,7 @@ class TrainingSender:
                     task = asyncio.create_task(self._deliver(delivery, events, begun))
                     task.add_done_callback(lambda _: slots.release())
                     running[task] = delivery
-            except (DBAPIError, OSError) as error:
+            except STORE_ERRORS as error:
                 failure = error  # the database failed while claiming; what runs goes on
             results = await asyncio.gather(*running, return_exceptions=True)
         except asyncio.CancelledError:
@@ -234,7 +234,7 @@ class TrainingSender:
             for delivery in await claiming:
                 await self._put_back(delivery)
             raise
-        except (DBAPIError, OSError):
+        except STORE_ERRORS:
             # The claim may have committed all the same: once the database answers again, put
             # back what it took (else it would wait in `sending` for the lease, then count as
             # failed without ever having been sent).

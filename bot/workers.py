@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError
+from storage.errors import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ async def persist(
         try:
             await write()
             return
-        except (DBAPIError, OSError) as error:
+        except STORE_ERRORS as error:
             if waited + delay > patience:
                 raise
             log.warning(

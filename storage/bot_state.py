@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,12 +147,18 @@ class SqlStorage(Storage):
         )
         # A one-document read or write runs on the driver's own connection
         # (storage/driver_sql.py); batches keep SQLAlchemy's transaction.
+        self._statements = {
+            "upsert": self._upsert_one,
+            "update_if": self._update_if,
+            "insert": self._insert_one,
+        }
         self._driver = uses_driver_sql(engine)
         if self._driver:
             self._driver_read = DriverStatement.of(engine, self._read_one)
-            self._driver_upsert = DriverStatement.of(engine, self._upsert_one)
-            self._driver_update_if = DriverStatement.of(engine, self._update_if)
-            self._driver_insert = DriverStatement.of(engine, self._insert_one)
+            self._driver_statements = {
+                name: DriverStatement.of(engine, statement)
+                for name, statement in self._statements.items()
+            }
 
     def _seal(self, codec: str, document: str) -> tuple[str, str]:
         if self._cipher is None:
@@ -197,38 +203,32 @@ class SqlStorage(Storage):
             return
         now = self._clock()
         if self._driver and len(changes) == 1:
+            # One document needs no transaction: each statement is atomic on its own, and the
+            # outcome is that of some serial order (the eTag check is inside the UPDATE).
             [(key, value)] = changes.items()
-            await self._write_one(key, value, now)
+            async with driver_connection(self._engine) as driver:
+
+                async def on_driver(name: str, values: dict[str, Any]) -> int:
+                    return int(await driver.execute(self._driver_statements[name], values))
+
+                await self._store(on_driver, key, value, now)
             return
         async with self._engine.begin() as connection:
-            for key, value in changes.items():
-                expected = _etag_of(value)
-                if expected == "":
-                    raise ValueError(f"write refused for {key!r}: empty eTag")
-                codec, document = self._seal(*_encode(value))
-                fields = {
-                    "codec": codec,
-                    "document": document,
-                    "etag": uuid.uuid4().hex,
-                    "updated_at": now,
-                }
-                if expected is None or expected == "*":
-                    await connection.execute(self._upsert_one, {"k": key, **fields})
-                    continue
-                result = await connection.execute(
-                    self._update_if, {"k": key, "expected": expected, **fields}
-                )
-                if result.rowcount == 1:
-                    continue
-                # Not stored (e.g. deleted since it was read): create it, unless another writer
-                # has it by now. A plain INSERT would raise IntegrityError in that race.
-                created = await connection.execute(self._insert_one, {"k": key, **fields})
-                if created.rowcount != 1:
-                    raise ETagConflict(f"eTag conflict on {key!r}")
 
-    async def _write_one(self, key: str, value: Any, now: datetime) -> None:
-        """One document without a transaction: each statement is atomic on its own, and the
-        outcome is that of some serial order (the eTag check is inside the UPDATE)."""
+            async def in_transaction(name: str, values: dict[str, Any]) -> int:
+                return int((await connection.execute(self._statements[name], values)).rowcount)
+
+            for key, value in changes.items():
+                await self._store(in_transaction, key, value, now)
+
+    async def _store(
+        self,
+        execute: Callable[[str, dict[str, Any]], Awaitable[int]],
+        key: str,
+        value: Any,
+        now: datetime,
+    ) -> None:
+        """Write one document with `execute(statement name, values) -> rows affected`."""
         expected = _etag_of(value)
         if expected == "":
             raise ValueError(f"write refused for {key!r}: empty eTag")
@@ -240,14 +240,15 @@ class SqlStorage(Storage):
             "etag": uuid.uuid4().hex,
             "updated_at": now,
         }
-        async with driver_connection(self._engine) as driver:
-            if expected is None or expected == "*":
-                await driver.execute(self._driver_upsert, fields)
-                return
-            if await driver.execute(self._driver_update_if, {**fields, "expected": expected}):
-                return
-            if await driver.execute(self._driver_insert, fields) != 1:
-                raise ETagConflict(f"eTag conflict on {key!r}")
+        if expected is None or expected == "*":
+            await execute("upsert", fields)
+            return
+        if await execute("update_if", {**fields, "expected": expected}) == 1:
+            return
+        # Not stored (e.g. deleted since it was read): create it, unless another writer has it
+        # by now. A plain INSERT would raise IntegrityError in that race.
+        if await execute("insert", fields) != 1:
+            raise ETagConflict(f"eTag conflict on {key!r}")
 
     async def delete(self, keys: Iterable[str]) -> None:
         if keys is None:

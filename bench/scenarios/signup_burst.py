@@ -43,7 +43,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import botproc, pg, procstat
-from bench.activities import Activities
+from bench.activities import Activities, card_actions
 from bench.core import Bench, ScenarioResult, Target
 from bench.fake_connector import Call, FakeConnector
 from bench.loadgen import percentile_ms
@@ -108,24 +108,6 @@ def visible(body: dict[str, Any]) -> str:
     for attachment in body.get("attachments") or []:
         return str((attachment.get("content") or {}).get("fallbackText") or "")
     return ""
-
-
-def card_actions(body: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    for attachment in body.get("attachments") or []:
-        walk(attachment.get("content") or {})
-    return found
 
 
 @dataclass

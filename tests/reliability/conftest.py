@@ -10,18 +10,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bench.fake_connector import FakeConnector
+from tests.bot.conftest import connector  # noqa: F401  (the fake Bot Connector)
 from tests.reliability.harness import Bots
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import botproc
+from bench.activities import card_actions
 from bench.fake_connector import FakeConnector
 from bench.scenarios.referral_dialog import WALK
 from dialogs.i18n import default_catalogue
@@ -456,24 +457,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 # --- training -----------------------------------------------------------------------------------
 
 ANNOUNCEMENT_LEAD = TEXT("da", "training.announcement.lead", kind="\x00").split("\x00")[0]
-
-
-def card_actions(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every action of a card, nested action sets included."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action."):
-                found.append(node)
-            for child in node.values():
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(body.get("attachments") or [])
-    return found
 
 
 async def create_event(bot: Bot, organiser: Person, title: str, *, capacity: int = 50) -> int:
