@@ -17,6 +17,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.fake_connector import Chaos, FakeConnector
 from tests.reliability.harness import (
@@ -74,6 +75,13 @@ async def test_channel_cards_catch_up_after_a_connector_outage_each_exactly_once
     await teams.stop()  # refused connections
     await file(*people[4:6])
     await asyncio.sleep(PHASE_SECONDS)
+    # On a loaded machine the outbox may not have reached every outage card yet; keep Teams
+    # down until each of the four has failed at least once, so each must be retried.
+    async with database(database_url) as engine:
+        deadline = asyncio.get_running_loop().time() + 20
+        while await failed_undelivered(engine) < 4:
+            assert asyncio.get_running_loop().time() < deadline, "outage cards never attempted"
+            await asyncio.sleep(0.05)
     teams.chaos = None
     await teams.start(port)  # back
     assert len(receipts) == 6 and teams.statuses[503] > 0
@@ -93,3 +101,12 @@ async def test_channel_cards_catch_up_after_a_connector_outage_each_exactly_once
         )
     assert all(row.delivered_at is not None for row in deliveries)
     assert sum(row.attempts > 0 for row in deliveries) >= 4  # those filed during the outage
+
+
+async def failed_undelivered(engine: AsyncEngine) -> int:
+    found = await rows(
+        engine,
+        "SELECT count(*) AS n FROM outbox WHERE kind = 'deliver_referral'"
+        " AND attempts > 0 AND delivered_at IS NULL",
+    )
+    return int(found[0].n)
