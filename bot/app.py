@@ -51,6 +51,7 @@ from storage.conversations import ConversationReferences
 from storage.crypto import Cipher, cipher_from, development_cipher
 from storage.engine import create_engine
 from storage.referrals import Referrals
+from storage.turn_start import TurnStarts
 
 log = logging.getLogger(__name__)
 
@@ -212,12 +213,14 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         ),
         my_data=MyDataDialog(catalogue, referrals, training.training, clock=clock),
     )
+    storage = SqlStorage(engine, cipher, clock)
     bot = TeamsBot(
         catalogue=catalogue,
         dialog=dialog,
-        states=DialogStateStore(SqlStorage(engine, cipher, clock)),
+        states=DialogStateStore(storage),
         references=references,
         processed=processed,
+        turn_starts=TurnStarts(engine, processed, storage),
         default_language=settings.default_locale,
         served_tenants=settings.served_tenants,
         pseudonym=cipher.pseudonym,

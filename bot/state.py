@@ -25,7 +25,11 @@ class DialogStateStore:
         self._storage = storage
 
     async def load(self, key: str) -> Loaded:
-        found = (await self._storage.read([key])).get(key)
+        return self.loaded((await self._storage.read([key])).get(key))
+
+    @staticmethod
+    def loaded(found: Any | None) -> Loaded:
+        """The stored document of a conversation (None: nothing stored) as a turn loads it."""
         if not found:
             return Loaded({}, None, encode_json({"dialog": {}}))
         state = found.get("dialog", {})

@@ -23,11 +23,15 @@ from dialogs.main_dialog import MainDialog
 from dialogs.turn import Incoming, Outcome, Person, Reply
 from storage.activities import ProcessedActivities
 from storage.conversations import ConversationReferences
+from storage.turn_start import TurnStarts
 
 log = logging.getLogger(__name__)
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 DIALOG_STATE_PREFIX = "dialog/"
+CARD_ACTION = "adaptiveCard/action"
+# turn_state key: (state key, stored document) read together with the activity claim.
+_PREFETCHED = "vink.prefetched_state"
 
 
 def to_activity(reply: Reply) -> Activity:
@@ -71,6 +75,7 @@ class TeamsBot(Bot):
         states: DialogStateStore,
         references: ConversationReferences,
         processed: ProcessedActivities,
+        turn_starts: TurnStarts,
         default_language: str = "da",
         served_tenants: frozenset[str] = frozenset(),
         pseudonym: Callable[[str], str] | None = None,
@@ -80,6 +85,7 @@ class TeamsBot(Bot):
         self._states = states
         self._references = references
         self._processed = processed
+        self._turn_starts = turn_starts
         self._default_language = default_language
         self._served_tenants = served_tenants
         # Keyed pseudonym of a user's Entra object id (storage.crypto.Cipher.pseudonym): lets
@@ -97,7 +103,7 @@ class TeamsBot(Bot):
             await self._refuse_tenant(turn_context)
             return
         claim = self._claim_key(activity)
-        if claim and not await self._processed.claim(claim):
+        if claim and not await self._claim(turn_context, claim):
             log.info("turn.duplicate", extra={"activity_type": activity.type})
             if activity.type == ActivityTypes.invoke:
                 await self._invoke_response(turn_context, 200, None)
@@ -110,6 +116,20 @@ class TeamsBot(Bot):
             if claim:
                 await self._processed.release(claim)
             raise
+
+    async def _claim(self, turn_context: TurnContext, claim: str) -> bool:
+        """Claims the activity; for a turn that will run the dialog, reads its state in the
+        same round trip (storage/turn_start.py) and leaves it for `_run_dialog`."""
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message or (
+            activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION
+        ):
+            key = self._state_key(activity)
+            start = await self._turn_starts.begin(claim, key)
+            if start.claimed:
+                turn_context.turn_state[_PREFETCHED] = (key, start.document)
+            return start.claimed
+        return await self._processed.claim(claim)
 
     async def apologise(self, turn_context: TurnContext, correlation_id: str) -> None:
         """Called by the adapter's error handler after a failed turn."""
@@ -234,25 +254,31 @@ class TeamsBot(Bot):
         sender = activity.from_property.id if activity.from_property else "-"
         return f"{DIALOG_STATE_PREFIX}{activity.channel_id}/{activity.conversation.id}/{sender}"
 
-    async def _run_dialog(self, incoming: Incoming, key: str) -> Outcome:
-        loaded = await self._states.load(key)
+    async def _run_dialog(self, turn_context: TurnContext, incoming: Incoming, key: str) -> Outcome:
+        prefetched = turn_context.turn_state.pop(_PREFETCHED, None)
+        if prefetched is not None and prefetched[0] == key:
+            loaded = self._states.loaded(prefetched[1])
+        else:
+            loaded = await self._states.load(key)
         outcome = await self._dialog.handle(incoming, loaded.state)
         await self._states.save_if_changed(key, loaded)
         return outcome
 
     async def _on_message(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        outcome = await self._run_dialog(self._incoming(activity), self._state_key(activity))
+        outcome = await self._run_dialog(
+            turn_context, self._incoming(activity), self._state_key(activity)
+        )
         await self._send(turn_context, outcome)
 
     async def _on_invoke(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
+        if activity.name != CARD_ACTION:
             await self._invoke_response(turn_context, 200, None)
             return
         verb, data = card_action(activity.value)
         incoming = self._incoming(activity, verb=verb or "", value=data, text=None)
-        outcome = await self._run_dialog(incoming, self._state_key(activity))
+        outcome = await self._run_dialog(turn_context, incoming, self._state_key(activity))
         await self._invoke_response(turn_context, 200, outcome.refreshed_card)
         if outcome.replies:
             await self._send(turn_context, outcome)

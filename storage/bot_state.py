@@ -165,7 +165,8 @@ class SqlStorage(Storage):
             return codec, document
         return codec + _SEALED, str(self._cipher.encrypt(document, field=_FIELD))
 
-    def _open(self, codec: str, document: str, etag: str) -> Any:
+    def open_row(self, codec: str, document: str, etag: str) -> Any:
+        """A stored row as the document `read` returns (decrypted and decoded)."""
         if codec.endswith(_SEALED):
             if self._cipher is None:
                 raise DecryptionError("an encrypted document needs the cipher")
@@ -185,7 +186,7 @@ class SqlStorage(Storage):
             if row is None:
                 return {}
             key, codec, document, etag = row
-            return {key: self._open(codec, document, etag)}
+            return {key: self.open_row(codec, document, etag)}
         async with self._engine.connect() as connection:
             if self._dialect == "postgresql":  # one statement: no BEGIN/ROLLBACK round trips
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -194,7 +195,7 @@ class SqlStorage(Storage):
             else:
                 result = await connection.execute(self._read_many, {"keys": wanted})
             rows = result.all()
-        return {row.key: self._open(row.codec, row.document, row.etag) for row in rows}
+        return {row.key: self.open_row(row.codec, row.document, row.etag) for row in rows}
 
     async def write(self, changes: Mapping[str, Any]) -> None:
         if changes is None:

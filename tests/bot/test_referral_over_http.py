@@ -57,3 +57,29 @@ async def test_the_retention_jobs_run_on_the_bots_clock(start_bot: StartBot) -> 
     assert {"delete_abandoned_drafts", "reduce_closed_referrals", "delete_old_audit"} <= names
     assert await workers.run_once("reduce_closed_referrals") == 0
     assert await workers.run_once("delete_old_audit") == 0
+
+
+async def test_a_turn_reads_its_state_with_the_activity_claim_and_not_again(
+    start_bot: StartBot, connector: FakeConnector, monkeypatch
+) -> None:
+    """storage/turn_start.py: one round trip on PostgreSQL for the claim and the state read;
+    the dialog must use that read instead of reading again."""
+    from bot.state import DialogStateStore
+
+    reads = 0
+    real_load = DialogStateStore.load
+
+    async def counting_load(self, key):  # type: ignore[no-untyped-def]
+        nonlocal reads
+        reads += 1
+        return await real_load(self, key)
+
+    monkeypatch.setattr(DialogStateStore, "load", counting_load)
+    bot = await start_bot()
+    await bot.post(a.message("ny bekymring", service_url=connector.url))
+    await bot.post(a.message("nej", service_url=connector.url))
+    await connector.wait_for_sent(2)
+    await bot.post(a.message("2", service_url=connector.url))
+    sent = await connector.wait_for_sent(3)
+    assert TEXT("da", "referral.step.role.role.prompt") in fallback(sent[-1])  # state carried
+    assert reads == 0

@@ -8,18 +8,24 @@ again, which SQLAlchemy cannot see for itself when the error comes from the driv
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from storage import bot_state
+from storage import bot_state, driver_sql
 from storage.activities import ProcessedActivities
 from storage.bot_state import ETagConflict, SqlStorage
-from storage.driver_sql import affected_rows
+from storage.driver_sql import DriverStatement, affected_rows, driver_connection
 from storage.engine import create_engine
 from storage.migrate import upgrade
-from tests.support.db import POSTGRES_URL, RUN_DATABASE, _admin, reset_postgres
+from tests.support.db import POSTGRES_URL, RUN_DATABASE, _admin, reset_postgres, sqlite_url
+
+ONE = DriverStatement("SELECT 1", (), ())
+BROKEN = DriverStatement("SELECT * FROM no_such_table", (), ())
 
 
 @pytest.fixture
@@ -86,6 +92,87 @@ async def test_a_connection_the_server_dropped_is_replaced_not_reused(
     # Each dead connection failed at most once, was thrown away, and the pool recovered.
     assert outcomes.count("failed") <= 3
     assert outcomes[-6:] == ["ok"] * 6
+
+
+async def test_a_connection_is_kept_between_uses_not_checked_out_each_time(
+    engine: AsyncEngine,
+) -> None:
+    async with driver_connection(engine) as first:
+        pass
+    async with driver_connection(engine) as second:
+        pass
+    assert second is first  # kept, so no pool checkout (and its greenlet switches) per use
+    assert engine.sync_engine.pool.checkedout() == 1  # held out of the pool: it counts
+
+
+async def test_at_most_eight_are_kept_and_the_rest_go_back_to_the_pool(
+    engine: AsyncEngine,
+) -> None:
+    release = asyncio.Event()
+
+    async def use() -> None:
+        async with driver_connection(engine):
+            await release.wait()
+
+    users = [asyncio.create_task(use()) for _ in range(12)]
+    await asyncio.sleep(0.2)
+    assert engine.sync_engine.pool.checkedout() == 12
+    release.set()
+    await asyncio.gather(*users)
+    assert engine.sync_engine.pool.checkedout() == 8
+
+
+async def test_a_failed_statement_drops_its_connection_and_every_kept_one(
+    engine: AsyncEngine,
+) -> None:
+    release = asyncio.Event()
+
+    async def use() -> None:
+        async with driver_connection(engine):
+            await release.wait()
+
+    users = [asyncio.create_task(use()) for _ in range(3)]
+    await asyncio.sleep(0.2)
+    release.set()
+    await asyncio.gather(*users)
+    async with driver_connection(engine) as before:
+        pass
+    with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
+        async with driver_connection(engine) as failing:
+            await failing.fetchrow(BROKEN, {})
+    assert engine.sync_engine.pool.checkedout() == 0  # none kept: they may all be dead
+    async with driver_connection(engine) as after:
+        assert await after.fetchrow(ONE, {}) is not None
+    assert after is not before
+
+
+async def test_kept_connections_are_recycled_like_the_pools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_async_engine(sqlite_url(tmp_path), pool_recycle=60)
+    try:
+        async with driver_connection(engine) as first:
+            pass
+        later = time.monotonic() + 61
+        monkeypatch.setattr(driver_sql.time, "monotonic", lambda: later)
+        async with driver_connection(engine) as second:
+            pass
+        assert second is not first
+    finally:
+        await engine.dispose()
+
+
+async def test_disposing_the_engine_closes_the_kept_connections(database_url: str) -> None:
+    engine = create_engine(database_url)
+    async with driver_connection(engine) as kept:
+        pass
+    raw = kept._connection
+    await engine.dispose()
+    if engine.dialect.name == "postgresql":
+        assert raw.is_closed()
+    else:
+        assert raw._connection is None  # storage.sqlite_inline.InlineConnection, closed
+    assert engine.sync_engine.pool.checkedout() == 0
 
 
 @pytest.mark.parametrize(
