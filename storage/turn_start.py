@@ -9,6 +9,13 @@ tables, so a data-modifying CTE runs both in one statement, atomically, in autoc
     SELECT (SELECT count(*) FROM claimed), s.codec, s.document, s.etag
     FROM (SELECT 1) AS one LEFT OUTER JOIN bot_state AS s ON s.key = :state_key
 
+The claim's commit does not wait for its WAL flush (`set_config('synchronous_commit', 'off',
+true)`, local to this statement's transaction; fix 14): the claim is a marker against Teams'
+redelivery, not data. Any later synchronous commit flushes the WAL up to and including it, and
+every turn that changes something commits synchronously (its state, a referral, a sign-up). So
+a claim can only be lost in a crash of the database server within ~0.2 s of a turn that changed
+nothing, and a redelivery of exactly that activity would then be answered a second time.
+
 SQLite allows no INSERT in a CTE; there both statements already run on the event loop without
 a round trip (storage/sqlite_inline.py), so they simply run one after the other. Either way the
 result is the same: a duplicate reads nothing (the caller does nothing with it).
@@ -62,7 +69,7 @@ class TurnStarts:
         values = {"k": claim_key, "t": datetime.now(UTC), "s": state_key}
         async with driver_connection(self._engine) as driver:
             row = await driver.fetchrow(self._one_trip, values)
-        claimed, codec, document, etag = row
+        claimed, _, codec, document, etag = row
         if not claimed:
             return TurnStart(False, None)
         if codec is None:
@@ -81,6 +88,8 @@ def _claim_and_read() -> Any:
     one = select(literal_column("1").label("one")).subquery("one")
     return select(
         select(func.count()).select_from(claimed).scalar_subquery().label("claimed"),
+        # This statement's own commit only: see the module's docstring.
+        literal_column("set_config('synchronous_commit', 'off', true)").label("async_commit"),
         _STATES.c.codec,
         _STATES.c.document,
         _STATES.c.etag,

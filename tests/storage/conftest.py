@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from botbuilder.core import MemoryStorage, Storage
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.bot_state import SqlStorage
 from storage.crypto import cipher_from
@@ -54,5 +55,17 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     try:
         await upgrade(engine)
         yield SqlStorage(engine, cipher)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def postgres_engine() -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty PostgreSQL database, for what only PostgreSQL has."""
+    await reset_postgres()
+    engine = create_engine(POSTGRES_URL)
+    await upgrade(engine)
+    try:
+        yield engine
     finally:
         await engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,22 +20,10 @@ from storage.activities import ProcessedActivities
 from storage.bot_state import ETagConflict, SqlStorage
 from storage.driver_sql import DriverStatement, affected_rows, driver_connection
 from storage.engine import create_engine
-from storage.migrate import upgrade
-from tests.support.db import POSTGRES_URL, RUN_DATABASE, _admin, reset_postgres, sqlite_url
+from tests.support.db import RUN_DATABASE, _admin, sqlite_url
 
 ONE = DriverStatement("SELECT 1", (), ())
 BROKEN = DriverStatement("SELECT * FROM no_such_table", (), ())
-
-
-@pytest.fixture
-async def postgres_engine() -> AsyncIterator[AsyncEngine]:
-    await reset_postgres()
-    engine = create_engine(POSTGRES_URL)
-    await upgrade(engine)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
 
 
 async def test_one_document_reads_and_writes_take_the_driver_path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +14,7 @@ from storage import turn_start
 from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage
 from storage.crypto import cipher_from
+from storage.driver_sql import driver_connection
 from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 
@@ -89,3 +91,34 @@ async def test_on_postgresql_claim_and_read_are_one_statement(
     begin, _ = starts(engine)
     await begin.begin("activity-1", "dialog/a")
     assert used == (1 if engine.dialect.name == "postgresql" else 0)
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_only_the_claims_own_commit_skips_the_wal_flush(
+    postgres_engine: AsyncEngine,
+) -> None:
+    """Fix 14: the claim commits without waiting for a WAL flush; the setting is local to its
+    statement, so the state write after it on the same kept connection still waits."""
+
+    async def wal_syncs() -> int:
+        await postgres_engine.dispose()  # a backend reports its WAL statistics as it exits
+        await asyncio.sleep(0.3)
+        async with postgres_engine.connect() as connection:
+            return int(
+                (await connection.execute(text("SELECT wal_sync FROM pg_stat_wal"))).scalar()
+            )
+
+    begin, storage = starts(postgres_engine)
+    before = await wal_syncs()
+    for number in range(200):
+        await begin.begin(f"activity-{number}", "dialog/a")
+    claims = await wal_syncs() - before
+    assert claims < 50  # ~1 each when every claim waits for its flush
+
+    before = await wal_syncs()
+    await begin.begin("activity-last", "dialog/a")
+    async with driver_connection(postgres_engine) as kept:  # the one just used (kept LIFO)
+        assert await kept._connection.fetchval("SHOW synchronous_commit") == "on"
+    for number in range(50):
+        await storage.write({f"dialog/{number}": {"dialog": {"step": number}}})
+    assert await wal_syncs() - before >= 50  # every state write waits for its flush
