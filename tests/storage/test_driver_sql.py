@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from storage import bot_state, driver_sql
@@ -92,20 +93,50 @@ async def test_a_connection_is_kept_between_uses_not_checked_out_each_time(
     assert engine.sync_engine.pool.checkedout() == 1  # held out of the pool: it counts
 
 
-async def test_at_most_eight_are_kept_and_the_rest_go_back_to_the_pool(
+async def test_at_most_eight_are_open_and_more_users_wait_their_turn_in_order(
     engine: AsyncEngine,
 ) -> None:
     release = asyncio.Event()
+    order: list[int] = []
 
-    async def use() -> None:
+    async def use(number: int) -> None:
         async with driver_connection(engine):
+            order.append(number)
             await release.wait()
 
-    users = [asyncio.create_task(use()) for _ in range(12)]
-    await asyncio.sleep(0.2)
-    assert engine.sync_engine.pool.checkedout() == 12
+    users = []
+    for number in range(12):
+        users.append(asyncio.create_task(use(number)))
+        await asyncio.sleep(0.01)
+    assert engine.sync_engine.pool.checkedout() == 8 and order == list(range(8))
+    # The pool is not crowded out: the rest of the bot still gets connections at once.
+    async with asyncio.timeout(1), engine.connect() as other:
+        assert (await other.execute(text("SELECT 1"))).scalar() == 1
     release.set()
     await asyncio.gather(*users)
+    assert order == list(range(12))  # first come, first served
+    assert engine.sync_engine.pool.checkedout() == 8  # kept for the next turns
+
+
+async def test_a_waiter_cancelled_as_a_connection_reaches_it_passes_the_connection_on(
+    engine: AsyncEngine,
+) -> None:
+    """A turn cancelled (the client went away, a timeout) in the instant between being handed
+    a connection and resuming must not take the connection with it."""
+    kept = driver_sql._kept(engine)
+    held = [await kept.acquire() for _ in range(8)]
+    waiting = asyncio.create_task(kept.acquire())
+    await asyncio.sleep(0.01)
+    await kept.give_back(held.pop())  # handed to the waiter ...
+    waiting.cancel()  # ... which is cancelled before it resumes
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    for connection in held:
+        await kept.give_back(connection)
+    async with asyncio.timeout(2):  # all eight still there to be used at once
+        again = [await kept.acquire() for _ in range(8)]
+    for connection in again:
+        await kept.give_back(connection)
     assert engine.sync_engine.pool.checkedout() == 8
 
 

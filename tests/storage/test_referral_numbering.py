@@ -7,11 +7,13 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from domain.references import format_reference
 from storage.crypto import cipher_from
-from storage.referrals import OUTBOX, REFERRALS, NewReferral, Referrals
+from storage.referrals import COUNTERS, EVENTS, OUTBOX, REFERRALS, NewReferral, Referrals
 from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 
@@ -62,22 +64,52 @@ async def test_numbering_restarts_each_year(referrals: Referrals) -> None:
 
 
 async def test_a_failed_filing_stores_nothing_and_gives_its_number_back(
-    referrals: Referrals, monkeypatch: pytest.MonkeyPatch
+    referrals: Referrals,
 ) -> None:
+    """The last write of a filing (its outbox row) fails: a row planted under the same
+    idempotency key. Nothing of the filing stays, and the next filing gets its number."""
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    original = Referrals._insert_referral
-
-    async def broken(*args: object, **kwargs: object) -> int:
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(Referrals, "_insert_referral", broken)
-    with pytest.raises(RuntimeError):
+    planted = {
+        "kind": "planted",
+        "referral_id": None,
+        "unit": "vink",
+        "idempotency_key": "referral:1:deliver:vink",
+        "created_at": now,
+        "available_at": now,
+        "attempts": 0,
+    }
+    async with referrals.engine.begin() as connection:
+        await connection.execute(insert(OUTBOX).values(**planted))
+    with pytest.raises(IntegrityError):
         await referrals.file(referral(1), now=now)
-    monkeypatch.setattr(Referrals, "_insert_referral", original)
-    assert (await referrals.file(referral(2), now=now)).reference == "BEK-2026-0001"
+    async with referrals.engine.begin() as connection:
+        assert await connection.scalar(select(func.count()).select_from(REFERRALS)) == 0
+        assert await connection.scalar(select(func.count()).select_from(EVENTS)) == 0
+        await connection.execute(delete(OUTBOX).where(OUTBOX.c.kind == "planted"))
+    filed = await referrals.file(referral(2), now=now)
+    assert filed.reference == "BEK-2026-0001"
     async with referrals.engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(REFERRALS)) == 1
+        assert await connection.scalar(select(func.count()).select_from(EVENTS)) == 1
         assert await connection.scalar(select(func.count()).select_from(OUTBOX)) == 1
+        stored = (
+            await connection.execute(select(REFERRALS.c.reference, REFERRALS.c.sequence))
+        ).one()
+    assert tuple(stored) == ("BEK-2026-0001", 1)
+
+
+async def test_past_the_four_digits_a_reference_grows_as_format_reference_writes_it(
+    referrals: Referrals,
+) -> None:
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    async with referrals.engine.begin() as connection:
+        await connection.execute(insert(COUNTERS).values(year=2026, last_sequence=9998))
+    numbers = [(await referrals.file(referral(n), now=now)).reference for n in (1, 2)]
+    assert numbers == [format_reference(2026, 9999), format_reference(2026, 10000)]
+    assert numbers == ["BEK-2026-9999", "BEK-2026-10000"]
+    async with referrals.engine.connect() as connection:
+        stored = (await connection.execute(select(REFERRALS.c.reference))).scalars().all()
+    assert sorted(stored) == sorted(numbers)
 
 
 def test_an_anonymous_referral_cannot_carry_identity() -> None:
