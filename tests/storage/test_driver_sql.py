@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ from tests.support.db import RUN_DATABASE, _admin, sqlite_url
 
 ONE = DriverStatement("SELECT 1", (), ())
 BROKEN = DriverStatement("SELECT * FROM no_such_table", (), ())
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    """Waits for tasks to reach a state (however loaded the machine), or fails."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.01)
 
 
 async def test_one_document_reads_and_writes_take_the_driver_path(
@@ -104,17 +113,16 @@ async def test_at_most_eight_are_open_and_more_users_wait_their_turn_in_order(
             order.append(number)
             await release.wait()
 
-    users = []
-    for number in range(12):
-        users.append(asyncio.create_task(use(number)))
-        await asyncio.sleep(0.01)
-    assert engine.sync_engine.pool.checkedout() == 8 and order == list(range(8))
+    users = [asyncio.create_task(use(number)) for number in range(12)]
+    kept = driver_sql._kept(engine)
+    await until(lambda: len(order) == 8 and len(kept._waiters) == 4)
+    assert engine.sync_engine.pool.checkedout() == 8 and sorted(order) == list(range(8))
     # The pool is not crowded out: the rest of the bot still gets connections at once.
     async with asyncio.timeout(1), engine.connect() as other:
         assert (await other.execute(text("SELECT 1"))).scalar() == 1
     release.set()
     await asyncio.gather(*users)
-    assert order == list(range(12))  # first come, first served
+    assert order[8:] == [8, 9, 10, 11]  # the waiters: first come, first served
     assert engine.sync_engine.pool.checkedout() == 8  # kept for the next turns
 
 
@@ -127,6 +135,7 @@ async def test_a_waiter_cancelled_as_a_connection_reaches_it_passes_the_connecti
     held = [await kept.acquire() for _ in range(8)]
     waiting = asyncio.create_task(kept.acquire())
     await asyncio.sleep(0.01)
+    assert len(kept._waiters) == 1
     await kept.give_back(held.pop())  # handed to the waiter ...
     waiting.cancel()  # ... which is cancelled before it resumes
     with pytest.raises(asyncio.CancelledError):
@@ -150,7 +159,7 @@ async def test_a_failed_statement_drops_its_connection_and_every_kept_one(
             await release.wait()
 
     users = [asyncio.create_task(use()) for _ in range(3)]
-    await asyncio.sleep(0.2)
+    await until(lambda: engine.sync_engine.pool.checkedout() == 3)
     release.set()
     await asyncio.gather(*users)
     async with driver_connection(engine) as before:

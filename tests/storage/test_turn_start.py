@@ -101,12 +101,18 @@ async def test_on_postgresql_only_the_claims_own_commit_skips_the_wal_flush(
     statement, so the state write after it on the same kept connection still waits."""
 
     async def wal_syncs() -> int:
-        await postgres_engine.dispose()  # a backend reports its WAL statistics as it exits
-        await asyncio.sleep(0.3)
-        async with postgres_engine.connect() as connection:
-            return int(
-                (await connection.execute(text("SELECT wal_sync FROM pg_stat_wal"))).scalar()
-            )
+        """The server's WAL sync count, once the backends have reported theirs (as they exit)."""
+        await postgres_engine.dispose()
+        last = None
+        for _ in range(50):  # until two readings 0.1 s apart agree
+            await asyncio.sleep(0.1)
+            async with postgres_engine.connect() as connection:
+                found = await connection.execute(text("SELECT wal_sync FROM pg_stat_wal"))
+                value = int(found.scalar())
+            if value == last:
+                return value
+            last = value
+        raise AssertionError("the WAL statistics did not settle")
 
     begin, storage = starts(postgres_engine)
     before = await wal_syncs()
