@@ -65,6 +65,11 @@ class _Asyncpg:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 
+    def seems_alive(self) -> bool:
+        """False once the server closed it (a restart, an idle timeout): asyncpg sees the
+        socket's end as soon as the loop polls it, with no round trip."""
+        return not self._connection.is_closed()
+
     async def fetchrow(self, statement: DriverStatement, values: Mapping[str, Any]) -> Any:
         return await self._connection.fetchrow(statement.sql, *statement.arguments(values))
 
@@ -76,6 +81,9 @@ class _Asyncpg:
 class _Sqlite:
     def __init__(self, connection: Any) -> None:
         self._connection = connection  # storage.sqlite_inline.InlineConnection
+
+    def seems_alive(self) -> bool:
+        return True  # a file: nothing can close it behind our back
 
     async def fetchrow(self, statement: DriverStatement, values: Mapping[str, Any]) -> Any:
         cursor = await self._connection.execute(statement.sql, statement.arguments(values))
@@ -147,9 +155,12 @@ class KeptConnections:
     async def acquire(self) -> _Held:
         while self._idle:
             held = self._idle.pop()  # the most recently used: warm, and the others may age out
-            if time.monotonic() - held.opened < self._max_age:
+            if not held.driver.seems_alive():  # dropped by the server while kept: no apology
+                self._close_later(held, invalidate=True)
+            elif time.monotonic() - held.opened < self._max_age:
                 return held
-            self._close_later(held)
+            else:
+                self._close_later(held)
             self._free_slot()
         if self._open < self._keep:
             self._open += 1
@@ -218,8 +229,10 @@ class KeptConnections:
     def _free_slot(self) -> None:
         self._pass_on(None)
 
-    def _close_later(self, held: _Held) -> None:
-        task = asyncio.get_running_loop().create_task(held.connection.close())
+    def _close_later(self, held: _Held, *, invalidate: bool = False) -> None:
+        connection = held.connection
+        closing = connection.invalidate() if invalidate else connection.close()
+        task = asyncio.get_running_loop().create_task(closing)
         _closing.add(task)
         task.add_done_callback(_closing.discard)
 

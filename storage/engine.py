@@ -62,9 +62,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         )
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
-    # No pre-ping: it costs a round trip per checkout (three a turn). A connection dropped by a
-    # server restart fails one turn; SQLAlchemy then invalidates the pool, the turn's activity
-    # claim is released and Teams' redelivery succeeds (docs/performance.md, fix 5).
+    # No pre-ping: it costs a round trip per checkout. The statements every turn runs use kept
+    # connections that skip one the server has closed (storage/driver_sql.py); elsewhere a
+    # connection dropped by a server restart fails one turn, SQLAlchemy then invalidates the
+    # pool, the turn's activity claim is released and Teams' redelivery succeeds
+    # (docs/performance.md, fix 5).
     return create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=False, pool_recycle=1800
     )

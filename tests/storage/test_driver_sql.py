@@ -202,6 +202,32 @@ async def test_disposing_the_engine_closes_the_kept_connections(database_url: st
     assert engine.sync_engine.pool.checkedout() == 0
 
 
+@pytest.mark.postgres
+async def test_kept_connections_the_server_closed_while_idle_are_skipped_not_used(
+    postgres_engine: AsyncEngine,
+) -> None:
+    """After a database restart while the bot was idle, the next turn must not fail (and
+    apologise) on a dead kept connection."""
+    release = asyncio.Event()
+
+    async def use() -> None:
+        async with driver_connection(postgres_engine):
+            await release.wait()
+
+    users = [asyncio.create_task(use()) for _ in range(3)]
+    await until(lambda: postgres_engine.sync_engine.pool.checkedout() == 3)
+    release.set()
+    await asyncio.gather(*users)
+    terminate = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608 - the run's own database
+        f"WHERE datname = '{RUN_DATABASE}' AND pid <> pg_backend_pid()"
+    )
+    await _admin(terminate)
+    await asyncio.sleep(0.2)  # the loop sees the sockets close
+    async with driver_connection(postgres_engine) as fresh:
+        assert await fresh.fetchrow(ONE, {}) is not None
+
+
 @pytest.mark.parametrize(
     ("status", "rows"), [("INSERT 0 1", 1), ("INSERT 0 0", 0), ("UPDATE 3", 3), ("", 0)]
 )
