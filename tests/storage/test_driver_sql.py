@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -36,18 +37,38 @@ async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_one_document_reads_and_writes_take_the_driver_path(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def count_driver_connections(monkeypatch: pytest.MonkeyPatch, module: Any) -> Callable[[], int]:
+    """Counts the driver connections `module` takes; call the result for the count so far."""
     used = 0
-    real = bot_state.driver_connection
+    real = module.driver_connection
 
     def counting(engine: AsyncEngine):  # type: ignore[no-untyped-def]
         nonlocal used
         used += 1
         return real(engine)
 
-    monkeypatch.setattr(bot_state, "driver_connection", counting)
+    monkeypatch.setattr(module, "driver_connection", counting)
+    return lambda: used
+
+
+async def keep_three(engine: AsyncEngine) -> None:
+    """Three users at once, then none: three connections kept idle."""
+    release = asyncio.Event()
+
+    async def use() -> None:
+        async with driver_connection(engine):
+            await release.wait()
+
+    users = [asyncio.create_task(use()) for _ in range(3)]
+    await until(lambda: engine.sync_engine.pool.checkedout() == 3)
+    release.set()
+    await asyncio.gather(*users)
+
+
+async def test_one_document_reads_and_writes_take_the_driver_path(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    used = count_driver_connections(monkeypatch, bot_state)
     storage = SqlStorage(engine)
     await storage.write({"dialog/a": {"dialog": {"step": 1}}})
     read = await storage.read(["dialog/a"])
@@ -57,7 +78,7 @@ async def test_one_document_reads_and_writes_take_the_driver_path(
             {"dialog/a": {"dialog": {"step": 3}, "e_tag": read["dialog/a"]["e_tag"]}}
         )
     assert (await storage.read(["dialog/a"]))["dialog/a"]["dialog"] == {"step": 2}
-    assert used == 5
+    assert used() == 5
 
 
 @pytest.mark.postgres
@@ -152,16 +173,7 @@ async def test_a_waiter_cancelled_as_a_connection_reaches_it_passes_the_connecti
 async def test_a_failed_statement_drops_its_connection_and_every_kept_one(
     engine: AsyncEngine,
 ) -> None:
-    release = asyncio.Event()
-
-    async def use() -> None:
-        async with driver_connection(engine):
-            await release.wait()
-
-    users = [asyncio.create_task(use()) for _ in range(3)]
-    await until(lambda: engine.sync_engine.pool.checkedout() == 3)
-    release.set()
-    await asyncio.gather(*users)
+    await keep_three(engine)
     async with driver_connection(engine) as before:
         pass
     with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
@@ -208,16 +220,7 @@ async def test_kept_connections_the_server_closed_while_idle_are_skipped_not_use
 ) -> None:
     """After a database restart while the bot was idle, the next turn must not fail (and
     apologise) on a dead kept connection."""
-    release = asyncio.Event()
-
-    async def use() -> None:
-        async with driver_connection(postgres_engine):
-            await release.wait()
-
-    users = [asyncio.create_task(use()) for _ in range(3)]
-    await until(lambda: postgres_engine.sync_engine.pool.checkedout() == 3)
-    release.set()
-    await asyncio.gather(*users)
+    await keep_three(postgres_engine)
     terminate = (
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "  # noqa: S608 - the run's own database
         f"WHERE datname = '{RUN_DATABASE}' AND pid <> pg_backend_pid()"

@@ -15,6 +15,7 @@ from storage.activities import ProcessedActivities
 from storage.bot_state import SqlStorage
 from storage.crypto import cipher_from
 from storage.driver_sql import driver_connection
+from tests.storage.test_driver_sql import count_driver_connections
 from tests.support.db import TEST_KEYS, TEST_PSEUDONYM_KEY
 
 
@@ -79,18 +80,10 @@ async def test_on_postgresql_claim_and_read_are_one_statement(
 ) -> None:
     # One driver checkout per turn start on PostgreSQL (the point of the module); on SQLite
     # the claim and the read each take their own.
-    used = 0
-    real = turn_start.driver_connection
-
-    def counting(engine: AsyncEngine):  # type: ignore[no-untyped-def]
-        nonlocal used
-        used += 1
-        return real(engine)
-
-    monkeypatch.setattr(turn_start, "driver_connection", counting)
+    used = count_driver_connections(monkeypatch, turn_start)
     begin, _ = starts(engine)
     await begin.begin("activity-1", "dialog/a")
-    assert used == (1 if engine.dialect.name == "postgresql" else 0)
+    assert used() == (1 if engine.dialect.name == "postgresql" else 0)
 
 
 @pytest.mark.postgres
