@@ -70,3 +70,13 @@ def card_actions(body: dict[str, Any]) -> list[dict[str, Any]]:
 
     walk(body.get("attachments") or [])
     return found
+
+
+def visible(body: dict[str, Any]) -> str:
+    """What a person sees of a message: its text, or a card's fallback text."""
+    if body.get("text"):
+        return str(body["text"])
+    for attachment in body.get("attachments") or []:
+        content = attachment.get("content") or {}
+        return str(content.get("fallbackText") or "")
+    return ""

@@ -185,6 +185,13 @@ class FakeConnector:
         if self._runner:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> FakeConnector:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_details: object) -> None:
+        await self.stop()
+
     async def wait_for_sent(self, count: int, seconds: float = 5.0) -> list[dict[str, Any]]:
         assert self._changed is not None
         async with self._changed:

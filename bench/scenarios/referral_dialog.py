@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import botproc, pg
+from bench.activities import visible
 from bench.core import Bench, ScenarioResult, Target
 from bench.fake_connector import Call, FakeConnector
 from bench.loadgen import LevelResult, Step, percentile_ms
@@ -62,18 +63,9 @@ def _texts_that_mean_failure() -> tuple[str, ...]:
     return apology, catalogue.text("da", "unknown.text"), catalogue.text("en", "unknown.text")
 
 
-def _visible(body: dict[str, Any]) -> str:
-    if body.get("text"):
-        return str(body["text"])
-    for attachment in body.get("attachments") or []:
-        content = attachment.get("content") or {}
-        return str(content.get("fallbackText") or "")
-    return ""
-
-
 def is_failure_reply(failures: tuple[str, ...]) -> Any:
     def check(body: dict[str, Any]) -> bool:
-        shown = _visible(body)
+        shown = visible(body)
         return any(shown.startswith(text) for text in failures if text)
 
     return check
@@ -86,7 +78,7 @@ class ReceiptCounter:
         self.count = 0
 
     def __call__(self, call: Call, arrived: float) -> None:
-        if call.body and _visible(call.body).find(RECEIPT_MARK) >= 0 and "/activities" in call.path:
+        if call.body and visible(call.body).find(RECEIPT_MARK) >= 0 and "/activities" in call.path:
             self.count += 1
 
 

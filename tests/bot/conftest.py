@@ -19,12 +19,8 @@ from tests.support.db import POSTGRES_URL, reset_postgres, sqlite_url
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    await fake.start()
-    try:
+    async with FakeConnector() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 class RunningBot:

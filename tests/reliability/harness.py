@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import botproc
-from bench.activities import card_actions
+from bench.activities import card_actions, visible
 from bench.fake_connector import FakeConnector
 from bench.scenarios.referral_dialog import WALK
 from dialogs.i18n import default_catalogue
@@ -62,16 +62,6 @@ async def wait_until(
 
 
 # --- what Teams received ------------------------------------------------------------------------
-
-
-def visible(body: dict[str, Any]) -> str:
-    """What a person sees of a message: its text, or a card's fallback text."""
-    if body.get("text"):
-        return str(body["text"])
-    for attachment in body.get("attachments") or []:
-        content = attachment.get("content") or {}
-        return str(content.get("fallbackText") or "")
-    return ""
 
 
 def messages_to(connector: FakeConnector, conversation_id: str) -> list[dict[str, Any]]:
@@ -242,18 +232,14 @@ class Person:
         return str(self.sender["aadObjectId"])
 
     def message(self, text_: str) -> dict[str, Any]:
-        self.last = a.message(
-            text_,
-            service_url=self.connector.url,
-            sender=self.sender,
-            conversation=self.conversation,
-            locale=self.locale,
-        )
-        return self.last
+        return self._from_me(a.message, text_)
 
     def submit(self, value: dict[str, Any]) -> dict[str, Any]:
-        self.last = a.submit(
-            value,
+        return self._from_me(a.submit, value)
+
+    def _from_me(self, build: Callable[..., dict[str, Any]], payload: Any) -> dict[str, Any]:
+        self.last = build(
+            payload,
             service_url=self.connector.url,
             sender=self.sender,
             conversation=self.conversation,

@@ -39,12 +39,8 @@ PHASE_SECONDS = 1.5  # 503 for this long, then refused connections for this long
 @pytest.fixture
 async def teams() -> AsyncIterator[FakeConnector]:
     """The Bot Connector endpoint of the units' team (channel posts go here)."""
-    fake = FakeConnector()
-    await fake.start()
-    try:
+    async with FakeConnector() as fake:
         yield fake
-    finally:
-        await fake.stop()
 
 
 async def test_channel_cards_catch_up_after_a_connector_outage_each_exactly_once(
